@@ -1,0 +1,87 @@
+/* cmd_db.c - egov init and egov migrate, and opening the configured database. */
+#include "cli.h"
+
+#include "directory/directory.h"
+
+#include <stdio.h>
+
+enum eg_err
+eg_cli_open_db(const struct eg_config *cfg, struct eg_db **out)
+{
+    struct eg_db_opts opts = {
+        .pool_size = cfg->db_pool,
+        .busy_timeout_ms = (int)cfg->db_busy_timeout_ms,
+        .create = true,
+    };
+    struct eg_buf msg = EG_BUF_INIT(2048);
+    enum eg_err rc = eg_db_open(cfg->db, &opts, out, &msg);
+    if (rc != EG_OK)
+        eg_cli_error("%s", msg.len ? msg.p : eg_strerror(rc));
+    eg_buf_release(&msg);
+    return rc;
+}
+
+/* Brings the schema up to date; prints why not. */
+static enum eg_err
+migrate(struct eg_db *db, int *applied)
+{
+    struct eg_buf msg = EG_BUF_INIT(2048);
+    enum eg_err rc = eg_db_migrate(db, applied, &msg);
+    if (rc != EG_OK)
+        eg_cli_error("%s", msg.len ? msg.p : eg_strerror(rc));
+    eg_buf_release(&msg);
+    return rc;
+}
+
+int
+eg_cmd_migrate(struct eg_config *cfg)
+{
+    struct eg_db *db;
+    if (eg_cli_open_db(cfg, &db) != EG_OK)
+        return EG_EXIT_FAIL;
+    int applied = 0;
+    enum eg_err rc = migrate(db, &applied);
+    if (rc == EG_OK)
+        printf("egov: %s is at schema version %d (%d migration%s applied)\n", eg_db_url_safe(db),
+               eg_db_schema_latest(), applied, applied == 1 ? "" : "s");
+    eg_db_close(db);
+    return rc == EG_OK ? EG_EXIT_OK : EG_EXIT_FAIL;
+}
+
+int
+eg_cmd_init(struct eg_config *cfg, bool demo)
+{
+    struct eg_db *db;
+    if (eg_cli_open_db(cfg, &db) != EG_OK)
+        return EG_EXIT_FAIL;
+    int applied = 0;
+    enum eg_err rc = migrate(db, &applied);
+    if (rc == EG_OK)
+        printf("egov: %s is ready at schema version %d\n", eg_db_url_safe(db),
+               eg_db_schema_latest());
+    if (rc == EG_OK && demo) {
+        int64_t units = 0;
+        rc = eg_org_unit_count(db, &units);
+        if (rc == EG_OK && units > 0) {
+            printf("egov: the database already holds %lld org units; the demo province was not "
+                   "loaded again\n",
+                   (long long)units);
+        } else if (rc == EG_OK) {
+            size_t count = 0;
+            struct eg_buf msg = EG_BUF_INIT(2048);
+            rc = eg_cli_load_demo(db, &count, &msg);
+            if (rc == EG_OK)
+                printf("egov: loaded the demo province (%zu org units) - demo data, not "
+                       "official\n",
+                       count);
+            else
+                eg_cli_error("cannot load the demo province: %s",
+                             msg.len ? msg.p : eg_strerror(rc));
+            eg_buf_release(&msg);
+        } else {
+            eg_cli_error("cannot read the directory: %s", eg_strerror(rc));
+        }
+    }
+    eg_db_close(db);
+    return rc == EG_OK ? EG_EXIT_OK : EG_EXIT_FAIL;
+}

@@ -1,0 +1,101 @@
+/* cmd_serve.c - egov serve: open, migrate, listen, wait for a signal, drain, close. */
+#include "cli.h"
+
+#include "api/api.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Schema check before serving: refuse a newer database, migrate an older one if allowed. */
+static enum eg_err
+check_schema(const struct eg_config *cfg, struct eg_db *db)
+{
+    int current = 0;
+    enum eg_err rc = eg_db_schema_version(db, &current);
+    if (rc != EG_OK) {
+        eg_cli_error("cannot read the schema version of %s: %s", eg_db_url_safe(db),
+                     eg_strerror(rc));
+        return rc;
+    }
+    int latest = eg_db_schema_latest();
+    if (current > latest) {
+        eg_cli_error("the database %s is at schema version %d, newer than this egov knows (%d); "
+                     "run the egov release that created it or a newer one",
+                     eg_db_url_safe(db), current, latest);
+        return EG_EVERSION;
+    }
+    if (current == latest)
+        return EG_OK;
+    if (!cfg->migrate_on_start) {
+        eg_cli_error("the database %s is at schema version %d, this egov needs %d: run 'egov "
+                     "migrate' first",
+                     eg_db_url_safe(db), current, latest);
+        return EG_EVERSION;
+    }
+    struct eg_buf msg = EG_BUF_INIT(2048);
+    int applied = 0;
+    rc = eg_db_migrate(db, &applied, &msg);
+    if (rc != EG_OK)
+        eg_cli_error("%s", msg.len ? msg.p : eg_strerror(rc));
+    else
+        eg_info("migrated %s to schema version %d", eg_db_url_safe(db), latest);
+    eg_buf_release(&msg);
+    return rc;
+}
+
+int
+eg_cmd_serve(struct eg_config *cfg)
+{
+    /* Signals are taken by sigwait() below; worker threads inherit the mask. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct eg_db *db = NULL;
+    struct eg_router *router = NULL;
+    struct eg_http_server *srv = NULL;
+    int code = EG_EXIT_FAIL;
+    struct eg_buf msg = EG_BUF_INIT(2048);
+    struct eg_api api = {.clock = &eg_clock_system, .version = EGOV_VERSION};
+
+    if (eg_cli_open_db(cfg, &db) != EG_OK)
+        goto out;
+    if (check_schema(cfg, db) != EG_OK)
+        goto out;
+    api.db = db;
+    router = eg_router_new();
+    if (!router || eg_api_register(router, &api) != EG_OK) {
+        eg_cli_error("cannot build the route table");
+        goto out;
+    }
+    struct eg_http_config hc;
+    eg_config_http(cfg, &hc);
+    if (eg_http_server_start(&hc, router, &srv, &msg) != EG_OK) {
+        eg_cli_error("%s", eg_buf_str(&msg));
+        goto out;
+    }
+    api.server = srv;
+    eg_info("egov %s serving http://%s%s%s:%d/ with %s", EGOV_VERSION,
+            strchr(cfg->listen_host, ':') ? "[" : "", cfg->listen_host,
+            strchr(cfg->listen_host, ':') ? "]" : "", eg_http_server_port(srv),
+            eg_db_url_safe(db));
+    int sig = 0;
+    sigwait(&stop, &sig);
+    eg_info("received %s: no new connections; finishing requests in flight",
+            sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    unsigned cut = eg_http_server_stop(srv);
+    if (cut)
+        eg_warn("%u requests were still running after the drain timeout", cut);
+    eg_info("stopped");
+    code = EG_EXIT_OK;
+out:
+    eg_http_server_free(srv);
+    eg_router_free(router);
+    eg_db_close(db);
+    eg_buf_release(&msg);
+    return code;
+}

@@ -1,0 +1,46 @@
+/*
+ * config.h - egov's settings: defaults, then a config file, then EGOV_*
+ * environment variables, then command-line flags, each overriding the last.
+ * A bad value is a one-line message naming the setting and where it came from.
+ */
+#ifndef EG_CLI_CONFIG_H
+#define EG_CLI_CONFIG_H
+
+#include "core/core.h"
+#include "http/http.h"
+
+#define EG_CONFIG_STR 1024
+
+struct eg_config {
+    char db[EG_CONFIG_STR];
+    char listen_host[256];
+    int listen_port;
+    char static_dir[EG_CONFIG_STR];
+    enum eg_log_level log_level;
+    int threads;
+    size_t max_body;
+    size_t max_header;
+    unsigned max_connections;
+    unsigned conn_per_ip;
+    long long idle_timeout_ms;
+    long long body_timeout_ms;
+    long long drain_timeout_ms;
+    int db_pool;
+    long long db_busy_timeout_ms;
+    bool migrate_on_start;
+};
+
+void eg_config_defaults(struct eg_config *c);
+/* One setting by its file name ("max_body"); origin names where it came from. */
+EG_WUR enum eg_err eg_config_set(struct eg_config *c, const char *key, const char *value,
+                                 const char *origin, struct eg_buf *msg);
+/* "key = value" lines; '#' starts a comment; blank lines are fine. */
+EG_WUR enum eg_err eg_config_parse(struct eg_config *c, const char *text, size_t n,
+                                   const char *origin, struct eg_buf *msg);
+EG_WUR enum eg_err eg_config_load_file(struct eg_config *c, const char *path, struct eg_buf *msg);
+/* Every EGOV_<KEY> variable that names a setting (EGOV_CONFIG is the file itself). */
+EG_WUR enum eg_err eg_config_load_env(struct eg_config *c, char **environ_, struct eg_buf *msg);
+/* Fills an HTTP configuration from the settings. */
+void eg_config_http(const struct eg_config *c, struct eg_http_config *h);
+
+#endif /* EG_CLI_CONFIG_H */

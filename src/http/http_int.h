@@ -1,0 +1,76 @@
+/* http_int.h - the request and server structs; included only inside src/http/. */
+#ifndef EG_HTTP_INT_H
+#define EG_HTTP_INT_H
+
+#include "http/http.h"
+
+#include <stdatomic.h>
+
+struct MHD_Connection;
+struct MHD_Daemon;
+
+struct eg_resp_header {
+    const char *name;
+    const char *value;
+    struct eg_resp_header *next;
+};
+
+enum eg_req_state { REQ_NEW, REQ_BODY, REQ_QUEUED };
+
+struct eg_req {
+    struct eg_http_server *srv;
+    struct MHD_Connection *conn;
+    struct eg_arena *arena;
+    char id[24];
+    char remote[64];
+    const char *method;
+    const char *raw_target;
+    struct eg_url url;
+    const struct eg_route *route;
+    size_t route_index; /* metrics slot: 0 = unmatched, i+1 = route i */
+    struct eg_param params[EG_ROUTE_MAX_PARAMS];
+    size_t nparams;
+    struct eg_buf body;
+    size_t body_max;
+    int64_t start_ns;
+    enum eg_req_state state;
+    const char *lang;
+
+    /* The response being built. */
+    int status;
+    const char *ctype;
+    char *resp_body; /* malloc'ed, handed to libmicrohttpd */
+    size_t resp_len;
+    int resp_fd; /* -1 unless a file is sent */
+    uint64_t resp_fd_size;
+    struct eg_resp_header *headers;
+    bool responded;
+};
+
+struct eg_http_metrics;
+
+struct eg_http_server {
+    struct eg_http_config cfg;
+    struct eg_router *router;
+    struct MHD_Daemon *daemon;
+    int port;
+    int static_fd; /* O_PATH directory, -1 if none */
+    atomic_int draining;
+    atomic_long in_flight;
+    atomic_long connections;
+    atomic_ullong req_seq;
+    char id_prefix[9];
+    struct eg_http_metrics *metrics;
+};
+
+/* metrics.c */
+struct eg_http_metrics *eg_http_metrics_new(size_t nroutes);
+void eg_http_metrics_free(struct eg_http_metrics *m);
+void eg_http_metrics_record(struct eg_http_metrics *m, size_t slot, int status, int64_t ns);
+
+/* response.c: sends what the handler built; called once per request. */
+int eg_http_queue(struct eg_req *r);
+/* The request's own errors (bad path, limits) in the request's language. */
+void eg_http_fail(struct eg_req *r, int status, const char *code);
+
+#endif /* EG_HTTP_INT_H */

@@ -1,0 +1,527 @@
+/*
+ * server.c - libmicrohttpd glue: the daemon, the request lifecycle, limits,
+ * the access log, and graceful shutdown.
+ *
+ * A request's life: the URI log callback creates struct eg_req with the raw
+ * target (before libmicrohttpd unescapes anything); the first access-handler
+ * call parses and routes it and checks the declared body size; later calls
+ * collect the body within its limit and time; the last call runs the handler
+ * and queues the response; the completion callback logs, counts and frees.
+ */
+#include "http_int.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+void
+eg_http_config_defaults(struct eg_http_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->host = "127.0.0.1";
+    c->port = 8080;
+    c->threads = 0;
+    c->max_header = 16 * 1024;
+    c->max_body = 1024 * 1024;
+    c->max_conns = 4096;
+    c->conn_per_ip = 256;
+    c->idle_timeout_s = 30;
+    c->body_timeout_ms = 30000;
+    c->drain_timeout_ms = 10000;
+    c->static_dir = NULL;
+}
+
+/* ---- request accessors ------------------------------------------------------ */
+
+const char *
+eg_req_method(const struct eg_req *r)
+{
+    return r->method;
+}
+
+const char *
+eg_req_path(const struct eg_req *r)
+{
+    return r->url.path ? r->url.path : "/";
+}
+
+const char *
+eg_req_id(const struct eg_req *r)
+{
+    return r->id;
+}
+
+const char *
+eg_req_remote(const struct eg_req *r)
+{
+    return r->remote;
+}
+
+struct eg_arena *
+eg_req_arena(struct eg_req *r)
+{
+    return r->arena;
+}
+
+const char *
+eg_req_param(const struct eg_req *r, const char *name)
+{
+    for (size_t i = 0; i < r->nparams; i++)
+        if (strcmp(r->params[i].name, name) == 0)
+            return r->params[i].value;
+    return NULL;
+}
+
+const char *
+eg_req_query(const struct eg_req *r, const char *name)
+{
+    for (size_t i = 0; i < r->url.nquery; i++)
+        if (strcmp(r->url.query[i].key, name) == 0)
+            return r->url.query[i].value;
+    return NULL;
+}
+
+const struct eg_url *
+eg_req_url(const struct eg_req *r)
+{
+    return &r->url;
+}
+
+const char *
+eg_req_header(const struct eg_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+struct eg_str
+eg_req_body(const struct eg_req *r)
+{
+    struct eg_str s = {eg_buf_str(&r->body), r->body.len};
+    return s;
+}
+
+struct eg_http_server *
+eg_req_server(const struct eg_req *r)
+{
+    return r->srv;
+}
+
+static const char *
+detect_lang(const struct eg_req *r)
+{
+    const char *q = eg_req_query(r, "lang");
+    if (q)
+        return strcmp(q, "en") == 0 ? "en" : "vi";
+    const char *al = eg_req_header(r, "Accept-Language");
+    if (al) {
+        while (*al == ' ')
+            al++;
+        if (strncasecmp(al, "en", 2) == 0)
+            return "en";
+    }
+    return "vi";
+}
+
+const char *
+eg_req_lang(const struct eg_req *r)
+{
+    return r->lang ? r->lang : "vi";
+}
+
+/* ---- lifecycle -------------------------------------------------------------- */
+
+static void
+client_address(struct eg_req *r)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(r->remote, sizeof(r->remote), "-");
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, r->remote,
+                  sizeof(r->remote));
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                  r->remote, sizeof(r->remote));
+}
+
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *con)
+{
+    struct eg_http_server *srv = cls;
+    struct eg_req *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    /* The arena holds the parsed URL, captures and handler data, not the body. */
+    r->arena = eg_arena_new(8192, 4 * 1024 * 1024);
+    if (!r->arena) {
+        free(r);
+        return NULL;
+    }
+    r->srv = srv;
+    r->conn = con;
+    r->resp_fd = -1;
+    r->start_ns = eg_mono_ns();
+    r->raw_target = eg_arena_strdup(r->arena, uri ? uri : "");
+    unsigned long long seq = atomic_fetch_add(&srv->req_seq, 1);
+    snprintf(r->id, sizeof(r->id), "%s-%08llx", srv->id_prefix, seq & 0xffffffffULL);
+    client_address(r);
+    atomic_fetch_add(&srv->in_flight, 1);
+    return r;
+}
+
+static void
+req_free(struct eg_req *r)
+{
+    eg_buf_release(&r->body);
+    free(r->resp_body);
+    if (r->resp_fd >= 0)
+        close(r->resp_fd);
+    eg_arena_free(r->arena);
+    free(r);
+}
+
+static void
+access_log(const struct eg_req *r, int status, int64_t ns, enum MHD_RequestTerminationCode toe)
+{
+    if (!eg_log_enabled(EG_LOG_INFO))
+        return;
+    char ts[32];
+    eg_time_iso_utc(eg_clock_now_ms(&eg_clock_system), ts, sizeof(ts));
+    /* The path without the query: queries may carry personal data. */
+    const char *raw = r->raw_target ? r->raw_target : "";
+    size_t pn = strcspn(raw, "?");
+    if (pn > 512)
+        pn = 512;
+    json_t *o = json_object();
+    if (!o)
+        return;
+    json_object_set_new(o, "ts", json_string(ts));
+    json_object_set_new(o, "level", json_string("info"));
+    json_object_set_new(o, "type", json_string("access"));
+    json_object_set_new(o, "id", json_string(r->id));
+    json_object_set_new(o, "remote", json_string(r->remote));
+    json_object_set_new(o, "method", r->method ? json_string(r->method) : json_null());
+    /* Raw bytes may not be UTF-8; jansson refuses those, so fall back to a marker. */
+    json_t *path = json_stringn(raw, pn);
+    json_object_set_new(o, "path", path ? path : json_string("(not UTF-8)"));
+    if (r->route)
+        json_object_set_new(o, "route", json_string(r->route->pattern));
+    json_object_set_new(o, "status", status ? json_integer(status) : json_null());
+    json_object_set_new(o, "bytes_in", json_integer((json_int_t)r->body.len));
+    json_object_set_new(o, "ms", json_real((double)ns / 1e6));
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        json_object_set_new(o, "terminated", json_integer((json_int_t)toe));
+    eg_log_json(o);
+    json_decref(o);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *con, void **req_cls,
+             enum MHD_RequestTerminationCode toe)
+{
+    (void)con;
+    struct eg_http_server *srv = cls;
+    struct eg_req *r = *req_cls;
+    if (!r)
+        return;
+    *req_cls = NULL;
+    int64_t ns = eg_mono_ns() - r->start_ns;
+    int status = r->state == REQ_QUEUED ? r->status : 0;
+    eg_http_metrics_record(srv->metrics, r->route ? r->route_index + 1 : 0, status, ns);
+    access_log(r, status, ns, toe);
+    req_free(r);
+    atomic_fetch_sub(&srv->in_flight, 1);
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *con, void **socket_ctx,
+              enum MHD_ConnectionNotificationCode code)
+{
+    (void)con;
+    (void)socket_ctx;
+    struct eg_http_server *srv = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+        atomic_fetch_add(&srv->connections, 1);
+    else
+        atomic_fetch_sub(&srv->connections, 1);
+}
+
+/* Does the client announce a body? */
+static bool
+has_body(const struct eg_req *r, unsigned long long *declared)
+{
+    *declared = 0;
+    const char *cl = eg_req_header(r, "Content-Length");
+    if (cl) {
+        char *end;
+        *declared = strtoull(cl, &end, 10);
+        return *declared > 0;
+    }
+    const char *te = eg_req_header(r, "Transfer-Encoding");
+    return te != NULL;
+}
+
+/* The first call: parse, route, check the declared size. Sets an answer on failure. */
+static void
+prepare(struct eg_req *r, const char *method)
+{
+    r->method = method;
+    r->lang = detect_lang(r);
+    struct eg_buf msg = EG_BUF_INIT(512);
+    const char *target = r->raw_target ? r->raw_target : "";
+    enum eg_err rc = eg_url_parse(r->arena, target, strlen(target), &r->url, &msg);
+    if (rc != EG_OK) {
+        /* Keep the error page's links sane even for a path we could not read. */
+        r->url.path = "/";
+        if (strncmp(target, "/api/", 5) == 0)
+            r->url.path = "/api/";
+        eg_resp_error(r, rc == EG_EINVAL ? 400 : 414, "bad_request",
+                      msg.len ? eg_arena_strdup(r->arena, msg.p) : NULL);
+        eg_buf_release(&msg);
+        return;
+    }
+    eg_buf_release(&msg);
+    r->lang = detect_lang(r); /* now that ?lang= is readable */
+    struct eg_buf allow = EG_BUF_INIT(256);
+    size_t idx;
+    enum eg_match m = eg_router_match(r->srv->router, method, r->url.segs, r->url.nsegs, &idx,
+                                      r->params, &r->nparams, &allow);
+    if (m == EG_MATCH_NO_PATH) {
+        eg_http_fail(r, 404, "not_found");
+    } else if (m == EG_MATCH_NO_METHOD) {
+        eg_resp_header(r, "Allow", eg_buf_str(&allow));
+        eg_http_fail(r, 405, "method_not_allowed");
+    } else {
+        r->route = eg_router_at(r->srv->router, idx);
+        r->route_index = idx;
+        r->body_max = r->route->max_body ? r->route->max_body : r->srv->cfg.max_body;
+        eg_buf_init(&r->body, r->body_max);
+        unsigned long long declared;
+        if (has_body(r, &declared) && declared > r->body_max)
+            eg_http_fail(r, 413, "too_large");
+    }
+    eg_buf_release(&allow);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *con, const char *url, const char *method,
+           const char *version, const char *upload_data, size_t *upload_data_size, void **req_cls)
+{
+    (void)cls;
+    (void)url;
+    (void)version;
+    (void)con;
+    struct eg_req *r = *req_cls;
+    if (!r)
+        return MHD_NO; /* out of memory at the start of the request */
+    if (r->state == REQ_NEW) {
+        r->state = REQ_BODY;
+        prepare(r, method);
+        unsigned long long declared;
+        /*
+         * An early answer to a request with a body goes out now, so the body
+         * is never read (libmicrohttpd then closes the connection); without a
+         * body it waits for the next call, as libmicrohttpd expects.
+         */
+        if (r->responded && has_body(r, &declared))
+            return (enum MHD_Result)eg_http_queue(r);
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (r->state == REQ_QUEUED || r->responded)
+            return MHD_YES;
+        int64_t elapsed_ms = (eg_mono_ns() - r->start_ns) / 1000000;
+        if (elapsed_ms > (int64_t)r->srv->cfg.body_timeout_ms) {
+            eg_http_fail(r, 408, "timeout");
+            return (enum MHD_Result)eg_http_queue(r);
+        }
+        enum eg_err rc = eg_buf_add(&r->body, upload_data, n);
+        if (rc != EG_OK) {
+            eg_http_fail(r, rc == EG_ETOOBIG ? 413 : 503, rc == EG_ETOOBIG ? "too_large" : "busy");
+            return (enum MHD_Result)eg_http_queue(r);
+        }
+        return MHD_YES;
+    }
+    if (r->state == REQ_QUEUED)
+        return MHD_YES;
+    if (!r->responded)
+        r->route->fn(r, r->route->ctx);
+    return (enum MHD_Result)eg_http_queue(r);
+}
+
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char line[512];
+    vsnprintf(line, sizeof(line), fmt, ap);
+    line[strcspn(line, "\n")] = '\0';
+    eg_warn("http: %s", line);
+}
+
+/* ---- start and stop ------------------------------------------------------------ */
+
+static void
+raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+static enum eg_err
+bind_address(const struct eg_http_config *cfg, struct sockaddr_storage *ss, struct eg_buf *msg)
+{
+    memset(ss, 0, sizeof(*ss));
+    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, cfg->host, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons((uint16_t)cfg->port);
+        return EG_OK;
+    }
+    if (inet_pton(AF_INET6, cfg->host, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)cfg->port);
+        return EG_OK;
+    }
+    if (eg_buf_printf(msg, "the listen address %s is not an IPv4 or IPv6 address", cfg->host) !=
+        EG_OK)
+        eg_buf_reset(msg);
+    return EG_EINVAL;
+}
+
+static int
+cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 && n < 256 ? (int)n : 1;
+}
+
+enum eg_err
+eg_http_server_start(const struct eg_http_config *cfg, struct eg_router *router,
+                     struct eg_http_server **out, struct eg_buf *msg)
+{
+    *out = NULL;
+    struct sockaddr_storage ss;
+    enum eg_err rc = bind_address(cfg, &ss, msg);
+    if (rc != EG_OK)
+        return rc;
+    struct eg_http_server *srv = calloc(1, sizeof(*srv));
+    if (!srv)
+        return EG_ENOMEM;
+    srv->cfg = *cfg;
+    srv->router = router;
+    srv->static_fd = -1;
+    unsigned char rnd[4];
+    if (eg_random(rnd, sizeof(rnd)) != EG_OK)
+        memset(rnd, 0, sizeof(rnd));
+    eg_hex(rnd, sizeof(rnd), srv->id_prefix);
+    srv->metrics = eg_http_metrics_new(eg_router_count(router));
+    if (!srv->metrics) {
+        free(srv);
+        return EG_ENOMEM;
+    }
+    if (cfg->static_dir) {
+        srv->static_fd = open(cfg->static_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (srv->static_fd < 0)
+            eg_warn("static files: cannot open %s; /static/ will answer 404", cfg->static_dir);
+    }
+    raise_fd_limit();
+    int threads = cfg->threads > 0 ? cfg->threads : cpu_count();
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    srv->daemon = MHD_start_daemon(
+        flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+        MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        cfg->conn_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header, MHD_OPTION_STRICT_FOR_CLIENT, 1,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+        srv, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
+    if (!srv->daemon) {
+        if (eg_buf_printf(msg,
+                          "cannot listen on %s:%d (address in use, not local, or not allowed)",
+                          cfg->host, cfg->port) != EG_OK)
+            eg_buf_reset(msg);
+        eg_http_server_free(srv);
+        return EG_EIO;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = di ? di->port : cfg->port;
+    *out = srv;
+    return EG_OK;
+}
+
+int
+eg_http_server_port(const struct eg_http_server *s)
+{
+    return s->port;
+}
+
+static void
+sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+unsigned
+eg_http_server_stop(struct eg_http_server *s)
+{
+    if (!s->daemon)
+        return 0;
+    atomic_store(&s->draining, 1);
+    /* Stop accepting: the listening socket is ours to close now. */
+    MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    /*
+     * Requests in flight finish and are told "Connection: close"; keep-alive
+     * clients may still send on open connections for a moment, so wait until
+     * nothing has been in flight for a short quiet spell.
+     */
+    int64_t deadline = eg_mono_ns() + (int64_t)s->cfg.drain_timeout_ms * 1000000;
+    int quiet = 0;
+    while (eg_mono_ns() < deadline && quiet < 5) {
+        quiet = atomic_load(&s->in_flight) == 0 ? quiet + 1 : 0;
+        sleep_ms(20);
+    }
+    long left = atomic_load(&s->in_flight);
+    MHD_stop_daemon(s->daemon);
+    s->daemon = NULL;
+    return left > 0 ? (unsigned)left : 0;
+}
+
+void
+eg_http_server_free(struct eg_http_server *s)
+{
+    if (!s)
+        return;
+    if (s->daemon)
+        MHD_stop_daemon(s->daemon);
+    if (s->static_fd >= 0)
+        close(s->static_fd);
+    eg_http_metrics_free(s->metrics);
+    free(s);
+}
