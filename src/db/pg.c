@@ -93,13 +93,24 @@ res_fail(struct pg_tx *tx, PGresult *res)
     return map_state(res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL, h);
 }
 
+/* Server notices ("relation already exists, skipping") go to the debug log, not stderr. */
+static void
+on_notice(void *arg, const char *message)
+{
+    (void)arg;
+    eg_debug("postgres: %.*s", (int)strcspn(message, "\n"), message);
+}
+
 static PGconn *
 connect_one(const char *conninfo)
 {
     /* Values in the URL win over these defaults (expand_dbname, later keys override). */
     const char *keys[] = {"connect_timeout", "application_name", "dbname", NULL};
     const char *vals[] = {"5", "egov", conninfo, NULL};
-    return PQconnectdbParams(keys, vals, 1);
+    PGconn *h = PQconnectdbParams(keys, vals, 1);
+    if (h)
+        PQsetNoticeProcessor(h, on_notice, NULL);
+    return h;
 }
 
 /* The first line of libpq's message, for people. */
