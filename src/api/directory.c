@@ -84,8 +84,8 @@ parse_one(struct eg_api *api, const char *code)
     const char *group = eg_agency_group_name(c.group);
     char level1[4] = {c.group, (char)('0' + c.level1 / 10), (char)('0' + c.level1 % 10), 0};
     o = json_pack("{s:s, s:b, s:i, s:s, s:s?, s:i, s:i, s:i, s:s?}", "code", code, "valid", 1,
-                  "level", c.depth, "level1", level1, "group", group, "level2", c.level2,
-                  "level3", c.level3, "level4", c.level4, "parent", c.parent[0] ? c.parent : NULL);
+                  "level", c.depth, "level1", level1, "group", group, "level2", c.level2, "level3",
+                  c.level3, "level4", c.level4, "parent", c.parent[0] ? c.parent : NULL);
     json_t *unit = NULL;
     if (o && eg_org_unit_get(api->db, code, &unit) == EG_OK)
         json_object_set_new(o, "org_unit", unit);

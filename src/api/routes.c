@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#define KiB 1024
+#define KiB ((size_t)1024)
 
 enum eg_err
 eg_api_register(struct eg_router *r, struct eg_api *api)
@@ -65,9 +65,8 @@ eg_api_query_int(struct eg_req *r, const char *name, long long min, long long ma
     if (!s)
         return EG_OK;
     if (eg_parse_i64(s, min, max, out) != EG_OK) {
-        const char *m = eg_arena_printf(eg_req_arena(r),
-                                        "Tham số \"%s\" phải là số nguyên từ %lld đến %lld.",
-                                        name, min, max);
+        const char *m = eg_arena_printf(
+            eg_req_arena(r), "Tham số \"%s\" phải là số nguyên từ %lld đến %lld.", name, min, max);
         eg_resp_error(r, 400, "invalid_argument", m);
         return EG_EINVAL;
     }

@@ -19,8 +19,8 @@ eg_api_readyz(struct eg_req *r, void *ctx)
     if (rc != EG_OK) {
         eg_warn("readyz: the database does not answer: %s", eg_strerror(rc));
         eg_resp_header(r, "Retry-After", "5");
-        eg_resp_json(r, 503, json_pack("{s:s, s:s}", "status", "unavailable", "database",
-                                       eg_err_code(rc)));
+        eg_resp_json(r, 503,
+                     json_pack("{s:s, s:s}", "status", "unavailable", "database", eg_err_code(rc)));
         return;
     }
     eg_resp_json(r, 200, json_pack("{s:s, s:s}", "status", "ready", "database", "ok"));

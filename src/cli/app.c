@@ -60,10 +60,8 @@ struct cmd {
 };
 
 static const struct cmd cmds[] = {
-    {"serve", true, true, false},
-    {"init", true, false, true},
-    {"migrate", true, false, false},
-    {"version", false, false, false},
+    {"serve", true, true, false},    {"init", true, false, true},
+    {"migrate", true, false, false}, {"version", false, false, false},
     {"help", false, false, false},
 };
 
@@ -121,8 +119,7 @@ flag_key(int opt)
 
 /* Settings in order: defaults, file, environment, flags. */
 static int
-configure(const struct cmd *c, int argc, char **argv, char **env, struct eg_config *cfg,
-          bool *demo)
+configure(const struct cmd *c, int argc, char **argv, char **env, struct eg_config *cfg, bool *demo)
 {
     eg_config_defaults(cfg);
     struct eg_buf msg = EG_BUF_INIT(2048);
@@ -134,8 +131,10 @@ configure(const struct cmd *c, int argc, char **argv, char **env, struct eg_conf
             config_path = *e + 12;
     opterr = 0;
     optind = 0;
-    int opt;
-    while ((opt = getopt_long(argc, argv, ":", all_opts, NULL)) != -1) {
+    for (;;) {
+        int opt = getopt_long(argc, argv, ":", all_opts, NULL);
+        if (opt == -1)
+            break;
         if (opt == '?' || opt == ':' || !allowed(c, opt)) {
             const char *arg = argv[optind - 1];
             if (opt == ':')
@@ -161,7 +160,10 @@ configure(const struct cmd *c, int argc, char **argv, char **env, struct eg_conf
         code = EG_EXIT_USAGE;
     /* Second pass: the flags themselves. */
     optind = 0;
-    while (code == EG_EXIT_OK && (opt = getopt_long(argc, argv, ":", all_opts, NULL)) != -1) {
+    while (code == EG_EXIT_OK) {
+        int opt = getopt_long(argc, argv, ":", all_opts, NULL);
+        if (opt == -1)
+            break;
         if (opt == OPT_DEMO) {
             *demo = true;
             continue;

@@ -81,8 +81,7 @@ eg_cmd_serve(struct eg_config *cfg)
     api.server = srv;
     eg_info("egov %s serving http://%s%s%s:%d/ with %s", EGOV_VERSION,
             strchr(cfg->listen_host, ':') ? "[" : "", cfg->listen_host,
-            strchr(cfg->listen_host, ':') ? "]" : "", eg_http_server_port(srv),
-            eg_db_url_safe(db));
+            strchr(cfg->listen_host, ':') ? "]" : "", eg_http_server_port(srv), eg_db_url_safe(db));
     int sig = 0;
     sigwait(&stop, &sig);
     eg_info("received %s: no new connections; finishing requests in flight",

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define CONFIG_FILE_MAX (256 * 1024)
+#define CONFIG_FILE_MAX ((size_t)256 * 1024)
 
 void
 eg_config_defaults(struct eg_config *c)
@@ -39,9 +39,12 @@ bad(struct eg_buf *msg, const char *origin, const char *key, const char *why, co
 {
     eg_buf_reset(msg);
     /* The value is echoed only when short and printable; it may be anything. */
-    bool show = value && strlen(value) <= 64;
-    for (const char *p = value; show && *p; p++)
-        show = (unsigned char)*p >= 0x20 && *p != 0x7f;
+    bool show = false;
+    if (value) {
+        show = strlen(value) <= 64;
+        for (const char *p = value; show && *p; p++)
+            show = (unsigned char)*p >= 0x20 && *p != 0x7f;
+    }
     if (eg_buf_printf(msg, "%s: %s: %s%s%s%s", origin, key, why, show ? " (got '" : "",
                       show ? value : "", show ? "')" : "") != EG_OK)
         eg_buf_reset(msg);
@@ -156,7 +159,7 @@ enum eg_err
 eg_config_set(struct eg_config *c, const char *key, const char *v, const char *origin,
               struct eg_buf *msg)
 {
-    unsigned u;
+    unsigned u = 0;
     enum eg_err rc;
     if (strcmp(key, "db") == 0) {
         if (strncmp(v, "sqlite:", 7) != 0 && strncmp(v, "postgres://", 11) != 0 &&
@@ -178,7 +181,8 @@ eg_config_set(struct eg_config *c, const char *key, const char *v, const char *o
     }
     if (strcmp(key, "threads") == 0) {
         rc = set_uint(&u, v, 0, 256, origin, key, msg);
-        c->threads = (int)u;
+        if (rc == EG_OK)
+            c->threads = (int)u;
         return rc;
     }
     if (strcmp(key, "max_body") == 0)
@@ -197,7 +201,8 @@ eg_config_set(struct eg_config *c, const char *key, const char *v, const char *o
         return set_duration(&c->drain_timeout_ms, v, 0, 600000, origin, key, msg);
     if (strcmp(key, "db_pool") == 0) {
         rc = set_uint(&u, v, 1, 256, origin, key, msg);
-        c->db_pool = (int)u;
+        if (rc == EG_OK)
+            c->db_pool = (int)u;
         return rc;
     }
     if (strcmp(key, "db_busy_timeout") == 0)
@@ -271,8 +276,7 @@ eg_config_parse(struct eg_config *c, const char *text, size_t n, const char *ori
         for (const char *k = key; *k; k++) {
             if (!islower((unsigned char)*k) && *k != '_') {
                 eg_buf_reset(msg);
-                if (eg_buf_printf(msg, "%s: a key is lower-case letters and '_'", where) !=
-                    EG_OK)
+                if (eg_buf_printf(msg, "%s: a key is lower-case letters and '_'", where) != EG_OK)
                     eg_buf_reset(msg);
                 return EG_EINVAL;
             }
@@ -303,10 +307,13 @@ eg_config_load_file(struct eg_config *c, const char *path, struct eg_buf *msg)
     }
     struct eg_buf text = EG_BUF_INIT(CONFIG_FILE_MAX);
     char chunk[4096];
-    size_t got;
     enum eg_err rc = EG_OK;
-    while (rc == EG_OK && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+    while (rc == EG_OK) {
+        size_t got = fread(chunk, 1, sizeof(chunk), f);
+        if (got == 0)
+            break;
         rc = eg_buf_add(&text, chunk, got);
+    }
     bool err = ferror(f);
     fclose(f);
     if (rc != EG_OK || err) {

@@ -88,7 +88,10 @@ struct eg_buf {
     size_t max;
 };
 
-#define EG_BUF_INIT(max_) {NULL, 0, 0, (max_)}
+#define EG_BUF_INIT(max_)                                                                          \
+    {                                                                                              \
+        NULL, 0, 0, (max_)                                                                         \
+    }
 
 void eg_buf_init(struct eg_buf *b, size_t max);
 void eg_buf_release(struct eg_buf *b);
@@ -169,8 +172,8 @@ struct eg_json_field {
     const char *name;
     enum eg_json_type type;
     bool required;
-    size_t max_len;  /* strings: bytes (0 = 4096); arrays: items (0 = 1000) */
-    long long min;   /* integers, when min < max */
+    size_t max_len; /* strings: bytes (0 = 4096); arrays: items (0 = 1000) */
+    long long min;  /* integers, when min < max */
     long long max;
 };
 

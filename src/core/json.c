@@ -114,8 +114,7 @@ check_one(const json_t *v, const struct eg_json_field *f, struct eg_buf *msg)
     case EG_JSON_INT:
         if (!json_is_integer(v))
             return fail(msg, f->name, "phải là số nguyên");
-        if (f->min < f->max &&
-            (json_integer_value(v) < f->min || json_integer_value(v) > f->max))
+        if (f->min < f->max && (json_integer_value(v) < f->min || json_integer_value(v) > f->max))
             return fail(msg, f->name, "nằm ngoài khoảng cho phép");
         return EG_OK;
     case EG_JSON_NUMBER:

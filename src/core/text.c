@@ -34,14 +34,13 @@ eg_utf8_valid(const char *s, size_t n)
 }
 
 static enum eg_err
-map(const char *s, size_t n, utf8proc_option_t opts, utf8proc_custom_func fn,
-    struct eg_buf *out)
+map(const char *s, size_t n, utf8proc_option_t opts, utf8proc_custom_func fn, struct eg_buf *out)
 {
     if (!eg_utf8_valid(s, n))
         return EG_EINVAL;
     utf8proc_uint8_t *r = NULL;
-    utf8proc_ssize_t k = utf8proc_map_custom((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n,
-                                             &r, opts, fn, NULL);
+    utf8proc_ssize_t k =
+        utf8proc_map_custom((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &r, opts, fn, NULL);
     if (k < 0) {
         free(r);
         return k == UTF8PROC_ERROR_NOMEM ? EG_ENOMEM : EG_EINVAL;
@@ -93,8 +92,7 @@ eg_text_fold(const char *s, size_t n, struct eg_buf *out)
     size_t start = out->len;
     enum eg_err rc = map(s, n,
                          UTF8PROC_STABLE | UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK |
-                             UTF8PROC_CASEFOLD | UTF8PROC_LUMP | UTF8PROC_STRIPCC |
-                             UTF8PROC_IGNORE,
+                             UTF8PROC_CASEFOLD | UTF8PROC_LUMP | UTF8PROC_STRIPCC | UTF8PROC_IGNORE,
                          map_d, &tmp);
     if (rc != EG_OK)
         goto out;

@@ -59,7 +59,7 @@ eg_time_vn(int64_t ms, char *buf, size_t n)
     /* Asia/Ho_Chi_Minh has been UTC+7 without DST since 1975. */
     struct tm tm;
     int msec;
-    split(ms, 7 * 3600, &tm, &msec);
+    split(ms, (int64_t)7 * 3600, &tm, &msec);
     snprintf(buf, n, "%02d/%02d/%04d %02d:%02d", tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900,
              tm.tm_hour, tm.tm_min);
 }

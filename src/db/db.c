@@ -39,8 +39,7 @@ redact(const char *url)
 }
 
 enum eg_err
-eg_db_open(const char *url, const struct eg_db_opts *opts, struct eg_db **out,
-           struct eg_buf *msg)
+eg_db_open(const char *url, const struct eg_db_opts *opts, struct eg_db **out, struct eg_buf *msg)
 {
     *out = NULL;
     const struct eg_db_driver *drv;
@@ -60,8 +59,8 @@ eg_db_open(const char *url, const struct eg_db_opts *opts, struct eg_db **out,
         kind = EG_DB_POSTGRES;
         target = url;
     } else {
-        if (msg && eg_buf_adds(msg, "the database URL must start with sqlite: or postgres://") !=
-                       EG_OK)
+        if (msg &&
+            eg_buf_adds(msg, "the database URL must start with sqlite: or postgres://") != EG_OK)
             eg_buf_reset(msg);
         return EG_EINVAL;
     }

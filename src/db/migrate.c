@@ -70,18 +70,17 @@ eg_db_schema_latest(void)
     return (int)collect(m, EG_ARRAY_LEN(m));
 }
 
-static const char create_table[] =
-    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-    " version INTEGER PRIMARY KEY,"
-    " name TEXT NOT NULL,"
-    " applied_at BIGINT NOT NULL)";
+static const char create_table[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                   " version INTEGER PRIMARY KEY,"
+                                   " name TEXT NOT NULL,"
+                                   " applied_at BIGINT NOT NULL)";
 
 static enum eg_err
 read_version(struct eg_tx *tx, int *out)
 {
     struct eg_stmt *st;
-    enum eg_err rc = eg_tx_prepare(tx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-                                   &st);
+    enum eg_err rc =
+        eg_tx_prepare(tx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &st);
     bool row = false;
     if (rc == EG_OK)
         rc = eg_stmt_step(st, &row);
@@ -119,8 +118,7 @@ eg_db_schema_version(struct eg_db *db, int *out)
     return rc;
 }
 
-static void
-say(struct eg_buf *msg, const char *fmt, ...) EG_PRINTF(2, 3);
+static void say(struct eg_buf *msg, const char *fmt, ...) EG_PRINTF(2, 3);
 
 static void
 say(struct eg_buf *msg, const char *fmt, ...)
@@ -198,8 +196,7 @@ eg_db_migrate(struct eg_db *db, int *applied, struct eg_buf *msg)
     int current;
     enum eg_err rc = eg_db_schema_version(db, &current);
     if (rc != EG_OK) {
-        say(msg, "cannot read the schema version of %s: %s", eg_db_url_safe(db),
-            eg_strerror(rc));
+        say(msg, "cannot read the schema version of %s: %s", eg_db_url_safe(db), eg_strerror(rc));
         return rc;
     }
     if (current > (int)n) {

@@ -67,8 +67,7 @@ map_state(const char *state, PGconn *h)
         return EG_ECONFLICT;
     if (strncmp(state, "23", 2) == 0 || strncmp(state, "22", 2) == 0)
         return EG_EINVAL;
-    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-        strcmp(state, "55P03") == 0)
+    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0)
         return EG_EBUSY;
     if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
         strcmp(state, "53300") == 0)

@@ -465,8 +465,8 @@ sq_prepare(struct eg_tx *t, const char *sql, struct eg_stmt **out)
         st = calloc(1, sizeof(*st));
         if (!st)
             return EG_ENOMEM;
-        int rc = sqlite3_prepare_v3(c->h, sql, -1, cache ? SQLITE_PREPARE_PERSISTENT : 0, &st->h,
-                                    NULL);
+        int rc =
+            sqlite3_prepare_v3(c->h, sql, -1, cache ? SQLITE_PREPARE_PERSISTENT : 0, &st->h, NULL);
         if (rc != SQLITE_OK) {
             free(st);
             return conn_fail(tx, rc);

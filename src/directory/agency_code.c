@@ -34,12 +34,14 @@ eg_agency_code_parse(const char *code, struct eg_agency_code *out, struct eg_buf
     if (!code || strlen(code) != 13)
         return bad(msg, "mã định danh phải có dạng 000.00.00.H41 (13 ký tự)");
     if (code[3] != '.' || code[6] != '.' || code[9] != '.')
-        return bad(msg, "mã định danh phải có dạng 000.00.00.H41: các nhóm cách nhau bằng dấu chấm");
+        return bad(msg,
+                   "mã định danh phải có dạng 000.00.00.H41: các nhóm cách nhau bằng dấu chấm");
     if (!digits(code, 3, &out->level4) || !digits(code + 4, 2, &out->level3) ||
         !digits(code + 7, 2, &out->level2))
         return bad(msg, "ba nhóm đầu của mã định danh chỉ gồm chữ số");
     if (code[10] < 'A' || code[10] > 'Z' || !digits(code + 11, 2, &out->level1))
-        return bad(msg, "nhóm cấp 1 của mã định danh là một chữ cái in hoa và hai chữ số, ví dụ H41");
+        return bad(msg,
+                   "nhóm cấp 1 của mã định danh là một chữ cái in hoa và hai chữ số, ví dụ H41");
     out->group = code[10];
     if ((out->level2 == 0 && (out->level3 || out->level4)) || (out->level3 == 0 && out->level4))
         return bad(msg, "mã định danh có cấp dưới nhưng thiếu cấp trên");
@@ -72,10 +74,8 @@ eg_agency_group_name(char group)
 }
 
 static const char *const kinds[] = {
-    [EG_ORG_PROVINCE_COMMITTEE] = "province_committee",
-    [EG_ORG_DEPARTMENT] = "department",
-    [EG_ORG_SERVICE_CENTER] = "service_center",
-    [EG_ORG_SUB_UNIT] = "sub_unit",
+    [EG_ORG_PROVINCE_COMMITTEE] = "province_committee", [EG_ORG_DEPARTMENT] = "department",
+    [EG_ORG_SERVICE_CENTER] = "service_center",         [EG_ORG_SUB_UNIT] = "sub_unit",
     [EG_ORG_COMMUNE_COMMITTEE] = "commune_committee",
 };
 

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define NAME_MAX_BYTES 300
+#define NAME_MAX_BYTES ((size_t)300)
 #define FIELD_MAX_BYTES 300
 #define QUERY_WORDS_MAX 6
 
@@ -79,7 +79,8 @@ check_unit(const struct eg_org_unit *u, struct eg_agency_code *code, struct eg_b
             return say(msg, EG_EINVAL, "mã định danh không thuộc nhánh của đơn vị cấp trên");
     }
     if (!u->name || !*u->name || !valid_text(u->name, NAME_MAX_BYTES))
-        return say(msg, EG_EINVAL, "tên đơn vị là bắt buộc, tối đa 300 byte, không chứa ký tự điều khiển");
+        return say(msg, EG_EINVAL,
+                   "tên đơn vị là bắt buộc, tối đa 300 byte, không chứa ký tự điều khiển");
     const char *fields[] = {u->name_en, u->short_name, u->address, u->phone, u->email, u->website};
     for (size_t i = 0; i < EG_ARRAY_LEN(fields); i++)
         if (!valid_text(fields[i], FIELD_MAX_BYTES))
@@ -113,8 +114,7 @@ parent_is_open(struct eg_tx *tx, const char *code, struct eg_buf *msg)
 }
 
 enum eg_err
-eg_org_unit_create(struct eg_tx *tx, const struct eg_org_unit *u, int64_t now_s,
-                   struct eg_buf *msg)
+eg_org_unit_create(struct eg_tx *tx, const struct eg_org_unit *u, int64_t now_s, struct eg_buf *msg)
 {
     struct eg_agency_code code;
     enum eg_err rc = check_unit(u, &code, msg);
@@ -202,7 +202,7 @@ eg_org_unit_count(struct eg_db *db, int64_t *out)
 }
 
 #define UNIT_COLUMNS                                                                               \
-    "u.code, u.kind, u.name, u.name_en, u.short_name, u.address, u.phone, u.email, u.website, "  \
+    "u.code, u.kind, u.name, u.name_en, u.short_name, u.address, u.phone, u.email, u.website, "    \
     "u.valid_from, u.valid_to, u.demo, p.code, p.name"
 
 static void
@@ -218,9 +218,9 @@ unit_json(const struct eg_stmt *st)
     json_t *o = json_object();
     if (!o)
         return NULL;
-    static const char *const keys[] = {"code",    "kind",  "name",    "name_en",    "short_name",
-                                       "address", "phone", "email",   "website",    "valid_from",
-                                       "valid_to"};
+    static const char *const keys[] = {"code",       "kind",       "name",    "name_en",
+                                       "short_name", "address",    "phone",   "email",
+                                       "website",    "valid_from", "valid_to"};
     for (int i = 0; i < (int)EG_ARRAY_LEN(keys); i++)
         set_text(o, keys[i], st, i);
     json_object_set_new(o, "open", json_boolean(eg_stmt_is_null(st, 10)));
@@ -317,8 +317,9 @@ plan_query(const struct eg_org_query *q, struct list_plan *p)
     if (q->parent)
         off += (size_t)snprintf(p->where + off, sizeof(p->where) - off, " AND p.code = ?");
     for (int i = 0; i < p->nwords; i++)
-        off += (size_t)snprintf(p->where + off, sizeof(p->where) - off,
-                                " AND (u.name_fold LIKE ? ESCAPE '\\' OR u.code LIKE ? ESCAPE '\\')");
+        off +=
+            (size_t)snprintf(p->where + off, sizeof(p->where) - off,
+                             " AND (u.name_fold LIKE ? ESCAPE '\\' OR u.code LIKE ? ESCAPE '\\')");
     return rc;
 }
 
@@ -337,8 +338,7 @@ bind_plan(struct eg_stmt *st, const struct eg_org_query *q, const struct list_pl
 }
 
 static enum eg_err
-list_rows(struct eg_tx *tx, const struct eg_org_query *q, const struct list_plan *p,
-          json_t *items)
+list_rows(struct eg_tx *tx, const struct eg_org_query *q, const struct list_plan *p, json_t *items)
 {
     char sql[2048];
     snprintf(sql, sizeof(sql),

@@ -16,13 +16,13 @@
 
 /* A decoded agency code "V1V2V3.Z1Z2.Y1Y2.MX1X2" (DOMAIN-VN §1.2). */
 struct eg_agency_code {
-    char group;       /* M: 'H' provincial People's Committee, 'G' ministries ... */
-    int level1;       /* X1X2 */
-    int level2;       /* Y1Y2, 0 when absent */
-    int level3;       /* Z1Z2 */
-    int level4;       /* V1V2V3 */
-    int depth;        /* 1..4: the deepest level that is not zero */
-    char parent[14];  /* the code one level up, "" for a level-1 unit */
+    char group;      /* M: 'H' provincial People's Committee, 'G' ministries ... */
+    int level1;      /* X1X2 */
+    int level2;      /* Y1Y2, 0 when absent */
+    int level3;      /* Z1Z2 */
+    int level4;      /* V1V2V3 */
+    int depth;       /* 1..4: the deepest level that is not zero */
+    char parent[14]; /* the code one level up, "" for a level-1 unit */
 };
 
 /*
@@ -65,8 +65,8 @@ struct eg_org_unit {
  * parent's code; the parent must exist and be open. Names are stored NFC with
  * a folded shadow for search. EG_ECONFLICT when the code exists.
  */
-EG_WUR enum eg_err eg_org_unit_create(struct eg_tx *tx, const struct eg_org_unit *u,
-                                      int64_t now_s, struct eg_buf *msg);
+EG_WUR enum eg_err eg_org_unit_create(struct eg_tx *tx, const struct eg_org_unit *u, int64_t now_s,
+                                      struct eg_buf *msg);
 
 /* Number of org units (open or closed). */
 EG_WUR enum eg_err eg_org_unit_count(struct eg_db *db, int64_t *out);
@@ -83,8 +83,7 @@ struct eg_org_query {
 };
 
 /* {"items":[...],"total":N}, ordered by code. */
-EG_WUR enum eg_err eg_org_unit_list(struct eg_db *db, const struct eg_org_query *q,
-                                    json_t **out);
+EG_WUR enum eg_err eg_org_unit_list(struct eg_db *db, const struct eg_org_query *q, json_t **out);
 
 /*
  * Imports units from JSON: an array of objects with the keys of struct

@@ -31,8 +31,8 @@ about(struct eg_buf *msg, size_t i, const char *code)
     if (!msg)
         return;
     struct eg_buf tmp = EG_BUF_INIT(1024);
-    if (eg_buf_printf(&tmp, "đơn vị thứ %zu (%s): %s", i + 1, code ? code : "?",
-                      eg_buf_str(msg)) == EG_OK) {
+    if (eg_buf_printf(&tmp, "đơn vị thứ %zu (%s): %s", i + 1, code ? code : "?", eg_buf_str(msg)) ==
+        EG_OK) {
         eg_buf_reset(msg);
         if (eg_buf_add(msg, tmp.p, tmp.len) != EG_OK)
             eg_buf_reset(msg);
@@ -41,8 +41,8 @@ about(struct eg_buf *msg, size_t i, const char *code)
 }
 
 enum eg_err
-eg_org_unit_import(struct eg_tx *tx, const json_t *units, bool demo, int64_t now_s,
-                   size_t *count, struct eg_buf *msg)
+eg_org_unit_import(struct eg_tx *tx, const json_t *units, bool demo, int64_t now_s, size_t *count,
+                   struct eg_buf *msg)
 {
     *count = 0;
     if (!json_is_array(units)) {

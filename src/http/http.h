@@ -30,8 +30,8 @@ struct eg_route {
     const char *pattern; /* "/api/v1/org-units/{code}"; a last "{name*}" takes the rest */
     eg_handler_fn fn;
     void *ctx;
-    const char *perm;  /* the permission the route requires; "public" for anyone */
-    size_t max_body;   /* 0 = the server's limit */
+    const char *perm;    /* the permission the route requires; "public" for anyone */
+    size_t max_body;     /* 0 = the server's limit */
     const char *summary; /* one line for people and for the route listing */
 };
 
@@ -67,7 +67,7 @@ struct eg_kv {
 struct eg_url {
     const char **segs; /* decoded path segments; "/" has none */
     size_t nsegs;
-    const char *path;  /* the decoded path */
+    const char *path; /* the decoded path */
     struct eg_kv *query;
     size_t nquery;
 };

@@ -76,21 +76,22 @@ eg_http_metrics(struct eg_http_server *srv, struct eg_buf *out)
 {
     struct eg_http_metrics *m = srv->metrics;
     struct eg_buf label = EG_BUF_INIT(1024);
-    enum eg_err rc = eg_buf_printf(
-        out,
-        "# HELP egov_http_in_flight Requests being handled now.\n"
-        "# TYPE egov_http_in_flight gauge\n"
-        "egov_http_in_flight %ld\n"
-        "# HELP egov_http_connections Open client connections.\n"
-        "# TYPE egov_http_connections gauge\n"
-        "egov_http_connections %ld\n"
-        "# HELP egov_http_requests_total Requests answered, by route and status.\n"
-        "# TYPE egov_http_requests_total counter\n",
-        atomic_load(&srv->in_flight), atomic_load(&srv->connections));
+    enum eg_err rc =
+        eg_buf_printf(out,
+                      "# HELP egov_http_in_flight Requests being handled now.\n"
+                      "# TYPE egov_http_in_flight gauge\n"
+                      "egov_http_in_flight %ld\n"
+                      "# HELP egov_http_connections Open client connections.\n"
+                      "# TYPE egov_http_connections gauge\n"
+                      "egov_http_connections %ld\n"
+                      "# HELP egov_http_requests_total Requests answered, by route and status.\n"
+                      "# TYPE egov_http_requests_total counter\n",
+                      atomic_load(&srv->in_flight), atomic_load(&srv->connections));
     for (size_t i = 0; i < m->nslots && rc == EG_OK; i++) {
         const char *name = route_label(srv, i, &label);
         for (int s = 0; s < STATUS_SPAN && rc == EG_OK; s++) {
-            unsigned long long n = atomic_load_explicit(&m->slots[i].status[s], memory_order_relaxed);
+            unsigned long long n =
+                atomic_load_explicit(&m->slots[i].status[s], memory_order_relaxed);
             if (n)
                 rc = eg_buf_printf(out,
                                    "egov_http_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
@@ -98,8 +99,9 @@ eg_http_metrics(struct eg_http_server *srv, struct eg_buf *out)
         }
     }
     if (rc == EG_OK)
-        rc = eg_buf_adds(out, "# HELP egov_http_request_duration_seconds Time to answer, by route.\n"
-                              "# TYPE egov_http_request_duration_seconds histogram\n");
+        rc =
+            eg_buf_adds(out, "# HELP egov_http_request_duration_seconds Time to answer, by route.\n"
+                             "# TYPE egov_http_request_duration_seconds histogram\n");
     for (size_t i = 0; i < m->nslots && rc == EG_OK; i++) {
         struct slot *s = &m->slots[i];
         unsigned long long count = atomic_load(&s->count);

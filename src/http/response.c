@@ -140,7 +140,8 @@ default_message(int status, bool en)
     case 401:
         return en ? "Please sign in." : "Vui lòng đăng nhập.";
     case 403:
-        return en ? "You are not allowed to do this." : "Bạn không có quyền thực hiện thao tác này.";
+        return en ? "You are not allowed to do this."
+                  : "Bạn không có quyền thực hiện thao tác này.";
     case 404:
         return en ? "There is no page or resource at this address."
                   : "Không tìm thấy trang hoặc tài nguyên tại địa chỉ này.";
@@ -148,14 +149,17 @@ default_message(int status, bool en)
         return en ? "This address does not accept this method."
                   : "Địa chỉ này không chấp nhận phương thức yêu cầu.";
     case 408:
-        return en ? "The request took too long to arrive." : "Yêu cầu gửi đến quá chậm, đã hết thời gian chờ.";
+        return en ? "The request took too long to arrive."
+                  : "Yêu cầu gửi đến quá chậm, đã hết thời gian chờ.";
     case 409:
         return en ? "This conflicts with the current state; reload and try again."
                   : "Thao tác xung đột với trạng thái hiện tại; vui lòng tải lại và thử lại.";
     case 413:
-        return en ? "The content sent is larger than allowed." : "Nội dung gửi lên vượt quá dung lượng cho phép.";
+        return en ? "The content sent is larger than allowed."
+                  : "Nội dung gửi lên vượt quá dung lượng cho phép.";
     case 429:
-        return en ? "Too many requests; please wait a moment." : "Quá nhiều yêu cầu; vui lòng thử lại sau ít phút.";
+        return en ? "Too many requests; please wait a moment."
+                  : "Quá nhiều yêu cầu; vui lòng thử lại sau ít phút.";
     case 503:
         return en ? "The service is temporarily unavailable; please try again shortly."
                   : "Dịch vụ tạm thời gián đoạn; vui lòng thử lại sau ít phút.";
@@ -210,18 +214,19 @@ error_page(struct eg_req *r, int status, const char *message)
 {
     bool en = strcmp(eg_req_lang(r), "en") == 0;
     struct eg_buf b = EG_BUF_INIT(16384);
-    enum eg_err rc = eg_buf_printf(
-        &b,
-        "<!doctype html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<title>%s</title><link rel=\"stylesheet\" href=\"/static/egov.css\"></head>"
-        "<body><main class=\"error-page\"><h1>%s</h1><p>",
-        en ? "en" : "vi", title_of(status, en), title_of(status, en));
+    enum eg_err rc =
+        eg_buf_printf(&b,
+                      "<!doctype html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
+                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                      "<title>%s</title><link rel=\"stylesheet\" href=\"/static/egov.css\"></head>"
+                      "<body><main class=\"error-page\"><h1>%s</h1><p>",
+                      en ? "en" : "vi", title_of(status, en), title_of(status, en));
     if (rc == EG_OK)
         rc = html_escape(&b, message);
     if (rc == EG_OK)
-        rc = eg_buf_printf(&b, "</p><p class=\"muted\">%s %s</p><p><a href=\"/\">%s</a></p>"
-                               "</main></body></html>\n",
+        rc = eg_buf_printf(&b,
+                           "</p><p class=\"muted\">%s %s</p><p><a href=\"/\">%s</a></p>"
+                           "</main></body></html>\n",
                            en ? "Request id:" : "Mã yêu cầu:", r->id,
                            en ? "Back to the home page" : "Về trang chủ");
     if (rc != EG_OK) {
@@ -305,8 +310,7 @@ eg_http_queue(struct eg_req *r)
         MHD_add_response_header(resp, "Cache-Control", "no-store");
     for (size_t i = 0; i < EG_ARRAY_LEN(security_headers); i++)
         MHD_add_response_header(resp, security_headers[i].name, security_headers[i].value);
-    if (r->status == 408 || r->status == 413 ||
-        atomic_load(&r->srv->draining))
+    if (r->status == 408 || r->status == 413 || atomic_load(&r->srv->draining))
         MHD_add_response_header(resp, "Connection", "close");
     int ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);

@@ -13,7 +13,7 @@
 struct seg {
     const char *text; /* literal text (not NUL-terminated) */
     size_t len;
-    char name[32];    /* capture name */
+    char name[32]; /* capture name */
     bool capture;
     bool rest; /* {name*}: takes the remaining segments */
 };
@@ -125,8 +125,8 @@ eg_router_at(const struct eg_router *r, size_t i)
 
 /* Does e match the segments? Fills captures when it does. */
 static bool
-path_matches(const struct entry *e, const char *const *segs, size_t nsegs,
-             struct eg_param *params, size_t *nparams)
+path_matches(const struct entry *e, const char *const *segs, size_t nsegs, struct eg_param *params,
+             size_t *nparams)
 {
     size_t np = 0;
     for (size_t i = 0; i < e->nsegs; i++) {

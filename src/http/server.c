@@ -31,8 +31,8 @@ eg_http_config_defaults(struct eg_http_config *c)
     c->host = "127.0.0.1";
     c->port = 8080;
     c->threads = 0;
-    c->max_header = 16 * 1024;
-    c->max_body = 1024 * 1024;
+    c->max_header = (size_t)16 * 1024;
+    c->max_body = (size_t)1024 * 1024;
     c->max_conns = 4096;
     c->conn_per_ip = 256;
     c->idle_timeout_s = 30;
@@ -153,8 +153,8 @@ client_address(struct eg_req *r)
         inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, r->remote,
                   sizeof(r->remote));
     else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-                  r->remote, sizeof(r->remote));
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, r->remote,
+                  sizeof(r->remote));
 }
 
 static void *
@@ -165,7 +165,7 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *con)
     if (!r)
         return NULL;
     /* The arena holds the parsed URL, captures and handler data, not the body. */
-    r->arena = eg_arena_new(8192, 4 * 1024 * 1024);
+    r->arena = eg_arena_new(8192, (size_t)4 * 1024 * 1024);
     if (!r->arena) {
         free(r);
         return NULL;
@@ -446,8 +446,8 @@ eg_http_server_start(const struct eg_http_config *cfg, struct eg_router *router,
     }
     raise_fd_limit();
     int threads = cfg->threads > 0 ? cfg->threads : cpu_count();
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(
@@ -460,8 +460,7 @@ eg_http_server_start(const struct eg_http_config *cfg, struct eg_router *router,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
         srv, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
     if (!srv->daemon) {
-        if (eg_buf_printf(msg,
-                          "cannot listen on %s:%d (address in use, not local, or not allowed)",
+        if (eg_buf_printf(msg, "cannot listen on %s:%d (address in use, not local, or not allowed)",
                           cfg->host, cfg->port) != EG_OK)
             eg_buf_reset(msg);
         eg_http_server_free(srv);

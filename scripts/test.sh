@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# make test: every suite, on SQLite and PostgreSQL, plain and under ASan+UBSan.
+#   1. quick checks: layer rule, formatting, banned functions
+#   2. build (RelWithDebInfo) + unit tests + HTTP tests, SQLite and PostgreSQL
+#   3. the same under -fsanitize=address,undefined -fno-sanitize-recover=all
+#   4. fuzz smoke: each libFuzzer harness for EGOV_FUZZ_SECONDS (10) seconds
+# Set EGOV_TEST_SKIP_ASAN=1 or EGOV_TEST_SKIP_FUZZ=1 to leave a stage out locally.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+jobs=$(nproc 2>/dev/null || echo 2)
+start=$(date +%s)
+failed=()
+
+step() { printf '\n=== %s (%ss)\n' "$*" "$(($(date +%s) - start))"; }
+run() {
+  local name=$1; shift
+  if "$@"; then echo "--- ok: $name"; else echo "--- FAILED: $name"; failed+=("$name"); fi
+}
+
+step "dependencies"
+scripts/install-deps.sh test
+
+tmp=$(mktemp -d /tmp/egov-test.XXXXXX)
+chmod 755 "$tmp"
+pgdir="$tmp/pg"
+cleanup() {
+  scripts/pg-test-server.sh stop "$pgdir" >/dev/null 2>&1 || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+step "quick checks"
+run layers python3 tests/tools/test_check_layers.py
+run lint-quick tools/lint.sh --quick
+
+step "PostgreSQL"
+pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+pgurl=$(scripts/pg-test-server.sh start "$pgdir" "$pgport")
+echo "test PostgreSQL at $pgurl"
+export EGOV_TEST_PG_URL=$pgurl
+
+suite() { # suite BUILD_DIR CMAKE_ARGS...
+  local dir=$1; shift
+  step "build $dir $*"
+  cmake -S . -B "$dir" "$@" >/dev/null
+  if ! cmake --build "$dir" -j"$jobs" >"$tmp/build-$(basename "$dir").log" 2>&1; then
+    cat "$tmp/build-$(basename "$dir").log"
+    failed+=("build $dir")
+    return
+  fi
+  step "unit tests ($dir)"
+  run "unit $dir" ctest --test-dir "$dir" --output-on-failure -j"$jobs"
+  step "HTTP tests on SQLite ($dir)"
+  run "http sqlite $dir" python3 tests/http/run.py --egov "$dir/egov" --db sqlite
+  step "HTTP tests on PostgreSQL ($dir)"
+  run "http postgres $dir" python3 tests/http/run.py --egov "$dir/egov" --db postgres --pg-url "$pgurl"
+}
+
+suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+if [ "${EGOV_TEST_SKIP_ASAN:-0}" != 1 ]; then
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  suite build-asan -DCMAKE_BUILD_TYPE=Debug -DEGOV_SANITIZE=ON
+  unset ASAN_OPTIONS UBSAN_OPTIONS
+fi
+
+if [ "${EGOV_TEST_SKIP_FUZZ:-0}" != 1 ] && [ -x scripts/fuzz.sh ]; then
+  step "fuzz smoke"
+  run fuzz scripts/fuzz.sh "${EGOV_FUZZ_SECONDS:-10}"
+fi
+
+step "done"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "make test: FAILED: ${failed[*]}"
+  exit 1
+fi
+echo "make test: all suites passed in $(($(date +%s) - start))s"
