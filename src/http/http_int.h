@@ -32,6 +32,7 @@ struct eg_req {
     size_t nparams;
     struct eg_buf body;
     size_t body_max;
+    size_t discarded; /* body bytes dropped after a 413 */
     int64_t start_ns;
     enum eg_req_state state;
     const char *lang;

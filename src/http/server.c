@@ -316,6 +316,66 @@ prepare(struct eg_req *r, const char *method)
     eg_buf_release(&allow);
 }
 
+/*
+ * libmicrohttpd 0.9.75 accepts a response only before the body starts or after
+ * it ends. A body that grows past its limit is therefore read and dropped to
+ * its end and answered then; past DISCARD_FACTOR times the limit, or when it
+ * trickles past body_timeout, the answer is written to the socket directly and
+ * the connection closed, so the client still learns why.
+ */
+#define DISCARD_FACTOR 4
+
+static enum MHD_Result
+reply_now_and_close(struct eg_req *r)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci && r->resp_body) {
+        char head[512];
+        const char *reason = MHD_get_reason_phrase_for((unsigned)r->status);
+        int n = snprintf(head, sizeof(head),
+                         "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                         "X-Request-Id: %s\r\nCache-Control: no-store\r\n"
+                         "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
+                         r->status, reason ? reason : "Error", r->ctype, r->resp_len, r->id);
+        if (n > 0 && (size_t)n < sizeof(head) &&
+            send(ci->connect_fd, head, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) == n)
+            (void)send(ci->connect_fd, r->resp_body, r->resp_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        shutdown(ci->connect_fd, SHUT_WR);
+    }
+    r->state = REQ_QUEUED; /* answered, for the log and the metrics */
+    return MHD_NO;
+}
+
+static enum MHD_Result
+on_body(struct eg_req *r, const char *data, size_t n)
+{
+    if (r->state == REQ_QUEUED)
+        return MHD_YES;
+    int64_t elapsed_ms = (eg_mono_ns() - r->start_ns) / 1000000;
+    if (elapsed_ms > (int64_t)r->srv->cfg.body_timeout_ms) {
+        eg_http_fail(r, 408, "timeout");
+        return reply_now_and_close(r);
+    }
+    if (r->responded) {
+        /* Already refused (413 on a streamed body): drop the rest, within reason. */
+        r->discarded += n;
+        if (r->discarded > r->body_max * DISCARD_FACTOR)
+            return reply_now_and_close(r);
+        return MHD_YES;
+    }
+    enum eg_err rc = eg_buf_add(&r->body, data, n);
+    if (rc == EG_ETOOBIG) {
+        eg_http_fail(r, 413, "too_large");
+        r->discarded = r->body.len + n;
+        eg_buf_release(&r->body);
+    } else if (rc != EG_OK) {
+        eg_http_fail(r, 503, "busy");
+        return reply_now_and_close(r);
+    }
+    return MHD_YES;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *con, const char *url, const char *method,
            const char *version, const char *upload_data, size_t *upload_data_size, void **req_cls)
@@ -343,19 +403,7 @@ on_request(void *cls, struct MHD_Connection *con, const char *url, const char *m
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (r->state == REQ_QUEUED || r->responded)
-            return MHD_YES;
-        int64_t elapsed_ms = (eg_mono_ns() - r->start_ns) / 1000000;
-        if (elapsed_ms > (int64_t)r->srv->cfg.body_timeout_ms) {
-            eg_http_fail(r, 408, "timeout");
-            return (enum MHD_Result)eg_http_queue(r);
-        }
-        enum eg_err rc = eg_buf_add(&r->body, upload_data, n);
-        if (rc != EG_OK) {
-            eg_http_fail(r, rc == EG_ETOOBIG ? 413 : 503, rc == EG_ETOOBIG ? "too_large" : "busy");
-            return (enum MHD_Result)eg_http_queue(r);
-        }
-        return MHD_YES;
+        return on_body(r, upload_data, n);
     }
     if (r->state == REQ_QUEUED)
         return MHD_YES;
