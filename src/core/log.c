@@ -13,6 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Compact, and durations like 1.333 rather than 1.3332659999999999. */
+#define LOG_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(6))
+
 static enum eg_log_level log_min = EG_LOG_INFO;
 static int log_fd = 2;
 
@@ -62,7 +65,7 @@ void
 eg_log_json(json_t *obj)
 {
     char small[2048];
-    size_t n = json_dumpb(obj, small, sizeof(small) - 1, JSON_COMPACT);
+    size_t n = json_dumpb(obj, small, sizeof(small) - 1, LOG_FLAGS);
     if (n == 0)
         return;
     if (n < sizeof(small) - 1) {
@@ -73,7 +76,7 @@ eg_log_json(json_t *obj)
     char *big = malloc(n + 1);
     if (!big)
         return;
-    json_dumpb(obj, big, n, JSON_COMPACT);
+    json_dumpb(obj, big, n, LOG_FLAGS);
     big[n] = '\n';
     write_all(big, n + 1);
     free(big);
