@@ -32,6 +32,13 @@ eg_config_defaults(struct eg_config *c)
     c->db_pool = 4;
     c->db_busy_timeout_ms = 5000;
     c->migrate_on_start = true;
+    snprintf(c->audit_key, sizeof(c->audit_key), "var/audit.key");
+    snprintf(c->audit_anchor, sizeof(c->audit_anchor), "var/audit-anchor.log");
+    c->audit_checkpoint_ms = 60000;
+    snprintf(c->smtp_url, sizeof(c->smtp_url), "smtp://127.0.0.1:25");
+    snprintf(c->smtp_from, sizeof(c->smtp_from), "no-reply@localhost");
+    snprintf(c->smtp_from_name, sizeof(c->smtp_from_name), "Cổng dịch vụ công");
+    snprintf(c->public_url, sizeof(c->public_url), "http://127.0.0.1:8080");
 }
 
 static enum eg_err
@@ -209,6 +216,33 @@ eg_config_set(struct eg_config *c, const char *key, const char *v, const char *o
         return set_duration(&c->db_busy_timeout_ms, v, 1, 600000, origin, key, msg);
     if (strcmp(key, "migrate_on_start") == 0)
         return set_bool(&c->migrate_on_start, v, origin, key, msg);
+    if (strcmp(key, "audit_key") == 0)
+        return set_str(c->audit_key, sizeof(c->audit_key), v, origin, key, msg);
+    if (strcmp(key, "audit_anchor") == 0)
+        return set_str(c->audit_anchor, sizeof(c->audit_anchor), v, origin, key, msg);
+    if (strcmp(key, "audit_checkpoint") == 0)
+        return set_duration(&c->audit_checkpoint_ms, v, 1000, 86400000, origin, key, msg);
+    if (strcmp(key, "smtp_url") == 0) {
+        if (strncmp(v, "smtp://", 7) != 0 && strncmp(v, "smtps://", 8) != 0)
+            return bad(msg, origin, key, "must be smtp://HOST:PORT or smtps://HOST:PORT", NULL);
+        return set_str(c->smtp_url, sizeof(c->smtp_url), v, origin, key, msg);
+    }
+    if (strcmp(key, "smtp_user") == 0)
+        return set_str(c->smtp_user, sizeof(c->smtp_user), v, origin, key, msg);
+    if (strcmp(key, "smtp_password") == 0)
+        return set_str(c->smtp_password, sizeof(c->smtp_password), v, origin, key, msg);
+    if (strcmp(key, "smtp_from") == 0) {
+        if (!strchr(v, '@') || strpbrk(v, " <>\r\n"))
+            return bad(msg, origin, key, "must be a plain address like no-reply@example.vn", NULL);
+        return set_str(c->smtp_from, sizeof(c->smtp_from), v, origin, key, msg);
+    }
+    if (strcmp(key, "smtp_from_name") == 0)
+        return set_str(c->smtp_from_name, sizeof(c->smtp_from_name), v, origin, key, msg);
+    if (strcmp(key, "public_url") == 0) {
+        if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
+            return bad(msg, origin, key, "must start with http:// or https://", v);
+        return set_str(c->public_url, sizeof(c->public_url), v, origin, key, msg);
+    }
     return bad(msg, origin, key, "is not a setting egov knows", NULL);
 }
 

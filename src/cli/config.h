@@ -28,6 +28,18 @@ struct eg_config {
     int db_pool;
     long long db_busy_timeout_ms;
     bool migrate_on_start;
+    /* audit: the Ed25519 signing key and the append-only anchor file, outside the database */
+    char audit_key[EG_CONFIG_STR];
+    char audit_anchor[EG_CONFIG_STR];
+    long long audit_checkpoint_ms;
+    /* outgoing mail */
+    char smtp_url[EG_CONFIG_STR];
+    char smtp_user[256];
+    char smtp_password[256];
+    char smtp_from[256];
+    char smtp_from_name[256];
+    /* the address people reach egov at, for links in mail ("https://dichvucong.example.vn") */
+    char public_url[EG_CONFIG_STR];
 };
 
 void eg_config_defaults(struct eg_config *c);
