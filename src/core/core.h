@@ -235,6 +235,25 @@ EG_WUR enum eg_err eg_random(void *p, size_t n);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void eg_hex(const void *p, size_t n, char *out);
 
+/* ---- a bounded pool of worker threads ----------------------------------- */
+
+/*
+ * For CPU-heavy work that must not hold the HTTP workers (password hashing).
+ * Jobs run in submission order on `threads` threads; at most `queue_max` wait.
+ * With low_priority the threads run under SCHED_IDLE, so they use spare CPU
+ * only and never slow down the threads serving ordinary requests.
+ */
+struct eg_pool;
+
+EG_WUR enum eg_err eg_pool_new(int threads, int queue_max, bool low_priority,
+                               struct eg_pool **out);
+/* EG_ERATE when the queue is full (the caller answers 429). */
+EG_WUR enum eg_err eg_pool_submit(struct eg_pool *p, void (*fn)(void *arg), void *arg);
+/* Runs the queued jobs to the end, then joins and frees. NULL-safe. */
+void eg_pool_free(struct eg_pool *p);
+/* Jobs waiting plus running, for metrics. */
+int eg_pool_load(struct eg_pool *p);
+
 /* ---- files compiled into the binary ----------------------------------- */
 
 /* Built by tools/embed.c; names are paths from the repository root. */

@@ -154,6 +154,16 @@ void eg_resp_error(struct eg_req *r, int status, const char *code, const char *m
 void eg_resp_err(struct eg_req *r, enum eg_err e, const char *message);
 int eg_http_status_of(enum eg_err e);
 
+/*
+ * Slow work off the worker threads (password hashing): the handler calls
+ * eg_req_suspend() and returns without answering; the worker is free for other
+ * connections. Later, from any thread, eg_req_resume() has the server call
+ * finish(r, arg) on a worker, which answers as a handler would. A suspended
+ * request counts as in flight, so shutdown waits for it.
+ */
+void eg_req_suspend(struct eg_req *r, eg_handler_fn finish, void *arg);
+void eg_req_resume(struct eg_req *r);
+
 /* The handler for GET /static/{path*}; ctx is unused (the server's static_dir is used). */
 void eg_http_static(struct eg_req *r, void *ctx);
 

@@ -4,6 +4,7 @@
 
 #include "http/http.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 struct MHD_Connection;
@@ -15,7 +16,7 @@ struct eg_resp_header {
     struct eg_resp_header *next;
 };
 
-enum eg_req_state { REQ_NEW, REQ_BODY, REQ_QUEUED };
+enum eg_req_state { REQ_NEW, REQ_BODY, REQ_SUSPENDED, REQ_QUEUED };
 
 struct eg_req {
     struct eg_http_server *srv;
@@ -46,6 +47,14 @@ struct eg_req {
     uint64_t resp_fd_size;
     struct eg_resp_header *headers;
     bool responded;
+
+    /* Suspension (eg_req_suspend): lock orders suspend against resume. */
+    pthread_mutex_t lock;
+    eg_handler_fn finish;
+    void *finish_arg;
+    bool suspend_wanted;
+    bool suspended;
+    bool resumed;
 };
 
 struct eg_http_metrics;

@@ -173,6 +173,7 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *con)
     r->srv = srv;
     r->conn = con;
     r->resp_fd = -1;
+    pthread_mutex_init(&r->lock, NULL);
     r->start_ns = eg_mono_ns();
     r->raw_target = eg_arena_strdup(r->arena, uri ? uri : "");
     unsigned long long seq = atomic_fetch_add(&srv->req_seq, 1);
@@ -185,6 +186,7 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *con)
 static void
 req_free(struct eg_req *r)
 {
+    pthread_mutex_destroy(&r->lock);
     eg_buf_release(&r->body);
     free(r->resp_body);
     if (r->resp_fd >= 0)
@@ -376,6 +378,41 @@ on_body(struct eg_req *r, const char *data, size_t n)
     return MHD_YES;
 }
 
+void
+eg_req_suspend(struct eg_req *r, eg_handler_fn finish, void *arg)
+{
+    r->finish = finish;
+    r->finish_arg = arg;
+    r->suspend_wanted = true;
+}
+
+void
+eg_req_resume(struct eg_req *r)
+{
+    pthread_mutex_lock(&r->lock);
+    r->resumed = true;
+    if (r->suspended)
+        MHD_resume_connection(r->conn);
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* After a handler asked to suspend: suspend, unless the work already finished. */
+static enum MHD_Result
+suspend_or_finish(struct eg_req *r)
+{
+    pthread_mutex_lock(&r->lock);
+    if (r->resumed) {
+        pthread_mutex_unlock(&r->lock);
+        r->finish(r, r->finish_arg);
+        return (enum MHD_Result)eg_http_queue(r);
+    }
+    r->state = REQ_SUSPENDED;
+    r->suspended = true;
+    MHD_suspend_connection(r->conn);
+    pthread_mutex_unlock(&r->lock);
+    return MHD_YES;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *con, const char *url, const char *method,
            const char *version, const char *upload_data, size_t *upload_data_size, void **req_cls)
@@ -407,8 +444,16 @@ on_request(void *cls, struct MHD_Connection *con, const char *url, const char *m
     }
     if (r->state == REQ_QUEUED)
         return MHD_YES;
+    if (r->state == REQ_SUSPENDED) {
+        /* Resumed: the finishing step answers. */
+        r->state = REQ_BODY;
+        r->finish(r, r->finish_arg);
+        return (enum MHD_Result)eg_http_queue(r);
+    }
     if (!r->responded)
         r->route->fn(r, r->route->ctx);
+    if (r->suspend_wanted && !r->responded)
+        return suspend_or_finish(r);
     return (enum MHD_Result)eg_http_queue(r);
 }
 
