@@ -23,7 +23,7 @@ eg_cli_load_demo(struct eg_db *db, size_t *count, struct eg_buf *msg)
         json_decref(doc);
         return EG_EINTERNAL;
     }
-    int64_t now = eg_clock_now_ms(&eg_clock_system) / 1000;
+    int64_t now = eg_clock_now_ms(&eg_clock_system);
     struct eg_tx *tx;
     rc = eg_db_begin(db, EG_TX_WRITE, &tx);
     if (rc == EG_OK)

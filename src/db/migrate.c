@@ -171,7 +171,7 @@ apply(struct eg_db *db, const struct migration *m, bool *skipped, struct eg_buf 
     if (rc == EG_OK)
         rc = eg_stmt_bind_text(st, 2, m->name, SIZE_MAX);
     if (rc == EG_OK)
-        rc = eg_stmt_bind_i64(st, 3, eg_clock_now_ms(&eg_clock_system) / 1000);
+        rc = eg_stmt_bind_i64(st, 3, eg_clock_now_ms(&eg_clock_system));
     bool row;
     if (rc == EG_OK)
         rc = eg_stmt_step(st, &row);

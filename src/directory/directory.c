@@ -114,7 +114,7 @@ parent_is_open(struct eg_tx *tx, const char *code, struct eg_buf *msg)
 }
 
 enum eg_err
-eg_org_unit_create(struct eg_tx *tx, const struct eg_org_unit *u, int64_t now_s, struct eg_buf *msg)
+eg_org_unit_create(struct eg_tx *tx, const struct eg_org_unit *u, int64_t now_ms, struct eg_buf *msg)
 {
     struct eg_agency_code code;
     enum eg_err rc = check_unit(u, &code, msg);
@@ -170,9 +170,9 @@ eg_org_unit_create(struct eg_tx *tx, const struct eg_org_unit *u, int64_t now_s,
     if (rc == EG_OK)
         rc = eg_stmt_bind_i64(st, 13, u->demo ? 1 : 0);
     if (rc == EG_OK)
-        rc = eg_stmt_bind_i64(st, 14, now_s);
+        rc = eg_stmt_bind_i64(st, 14, now_ms);
     if (rc == EG_OK)
-        rc = eg_stmt_bind_i64(st, 15, now_s);
+        rc = eg_stmt_bind_i64(st, 15, now_ms);
     if (rc == EG_OK)
         rc = eg_stmt_step(st, &row);
     if (rc == EG_ECONFLICT)

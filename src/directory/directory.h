@@ -65,7 +65,7 @@ struct eg_org_unit {
  * parent's code; the parent must exist and be open. Names are stored NFC with
  * a folded shadow for search. EG_ECONFLICT when the code exists.
  */
-EG_WUR enum eg_err eg_org_unit_create(struct eg_tx *tx, const struct eg_org_unit *u, int64_t now_s,
+EG_WUR enum eg_err eg_org_unit_create(struct eg_tx *tx, const struct eg_org_unit *u, int64_t now_ms,
                                       struct eg_buf *msg);
 
 /* Number of org units (open or closed). */
@@ -93,11 +93,11 @@ EG_WUR enum eg_err eg_org_unit_list(struct eg_db *db, const struct eg_org_query 
  * offending unit.
  */
 EG_WUR enum eg_err eg_org_unit_import(struct eg_tx *tx, const json_t *units, bool demo,
-                                      int64_t now_s, size_t *count, struct eg_buf *msg);
+                                      int64_t now_ms, size_t *count, struct eg_buf *msg);
 
 /* This installation's own facts (province name, demo label ...), as key/value. */
 EG_WUR enum eg_err eg_instance_set(struct eg_tx *tx, const char *key, const char *value,
-                                   int64_t now_s);
+                                   int64_t now_ms);
 /* The value appended to out; EG_ENOTFOUND when unset. */
 EG_WUR enum eg_err eg_instance_get(struct eg_db *db, const char *key, struct eg_buf *out);
 

@@ -41,7 +41,7 @@ about(struct eg_buf *msg, size_t i, const char *code)
 }
 
 enum eg_err
-eg_org_unit_import(struct eg_tx *tx, const json_t *units, bool demo, int64_t now_s, size_t *count,
+eg_org_unit_import(struct eg_tx *tx, const json_t *units, bool demo, int64_t now_ms, size_t *count,
                    struct eg_buf *msg)
 {
     *count = 0;
@@ -77,7 +77,7 @@ eg_org_unit_import(struct eg_tx *tx, const json_t *units, bool demo, int64_t now
             }
         }
         if (rc == EG_OK)
-            rc = eg_org_unit_create(tx, &u, now_s, msg);
+            rc = eg_org_unit_create(tx, &u, now_ms, msg);
         if (rc != EG_OK) {
             about(msg, i, u.code);
             return rc;
@@ -88,7 +88,7 @@ eg_org_unit_import(struct eg_tx *tx, const json_t *units, bool demo, int64_t now
 }
 
 enum eg_err
-eg_instance_set(struct eg_tx *tx, const char *key, const char *value, int64_t now_s)
+eg_instance_set(struct eg_tx *tx, const char *key, const char *value, int64_t now_ms)
 {
     struct eg_stmt *st;
     bool row;
@@ -102,7 +102,7 @@ eg_instance_set(struct eg_tx *tx, const char *key, const char *value, int64_t no
     if (rc == EG_OK)
         rc = eg_stmt_bind_text(st, 2, value, SIZE_MAX);
     if (rc == EG_OK)
-        rc = eg_stmt_bind_i64(st, 3, now_s);
+        rc = eg_stmt_bind_i64(st, 3, now_ms);
     if (rc == EG_OK)
         rc = eg_stmt_step(st, &row);
     return rc;
