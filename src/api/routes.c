@@ -2,6 +2,7 @@
 #include "api_int.h"
 
 #include <string.h>
+#include <strings.h>
 
 #define KiB ((size_t)1024)
 
@@ -35,7 +36,8 @@ eg_api_read_json(struct eg_req *r, json_t **out)
 {
     *out = NULL;
     const char *ct = eg_req_header(r, "Content-Type");
-    if (!ct || strncmp(ct, "application/json", 16) != 0) {
+    size_t tn = ct ? strcspn(ct, "; \t") : 0;
+    if (!ct || tn != 16 || strncasecmp(ct, "application/json", 16) != 0) {
         eg_resp_error(r, 415, "unsupported_media_type",
                       "Nội dung phải có Content-Type: application/json.");
         return EG_EINVAL;

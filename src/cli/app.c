@@ -136,7 +136,13 @@ configure(const struct cmd *c, int argc, char **argv, char **env, struct eg_conf
         if (opt == -1)
             break;
         if (opt == '?' || opt == ':' || !allowed(c, opt)) {
+            /* A known flag with its value was consumed: name the flag, not the value. */
             const char *arg = argv[optind - 1];
+            char name[64];
+            if (opt >= OPT_DB && opt <= OPT_HELP) {
+                snprintf(name, sizeof(name), "--%s", all_opts[opt - OPT_DB].name);
+                arg = name;
+            }
             if (opt == ':')
                 eg_cli_error("%s: the flag %s needs a value", c->name, arg);
             else

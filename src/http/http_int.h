@@ -26,6 +26,7 @@ struct eg_req {
     char remote[64];
     const char *method;
     const char *raw_target;
+    const char *raw_ptr; /* libmicrohttpd's own copy of the target (its read buffer) */
     struct eg_url url;
     const struct eg_route *route;
     size_t route_index; /* metrics slot: 0 = unmatched, i+1 = route i */
@@ -34,6 +35,7 @@ struct eg_req {
     struct eg_buf body;
     size_t body_max;
     size_t discarded; /* body bytes dropped after a 413 */
+    bool body_timer;  /* the connection timeout is body_timeout while the body arrives */
     int64_t start_ns;
     enum eg_req_state state;
     const char *lang;
@@ -47,6 +49,7 @@ struct eg_req {
     uint64_t resp_fd_size;
     struct eg_resp_header *headers;
     bool responded;
+    bool close; /* end the connection after this answer (framing errors) */
 
     /* Suspension (eg_req_suspend): lock orders suspend against resume. */
     pthread_mutex_t lock;
@@ -80,6 +83,8 @@ void eg_http_metrics_record(struct eg_http_metrics *m, size_t slot, int status, 
 
 /* response.c: sends what the handler built; called once per request. */
 int eg_http_queue(struct eg_req *r);
+/* The security headers as "Name: value\r\n" lines, for answers written directly. */
+EG_WUR enum eg_err eg_http_security_headers_text(struct eg_buf *out);
 /* The request's own errors (bad path, limits) in the request's language. */
 void eg_http_fail(struct eg_req *r, int status, const char *code);
 

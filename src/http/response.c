@@ -23,6 +23,15 @@ static const struct {
     {"Permissions-Policy", "camera=(), microphone=(), geolocation=()"},
 };
 
+enum eg_err
+eg_http_security_headers_text(struct eg_buf *out)
+{
+    enum eg_err rc = EG_OK;
+    for (size_t i = 0; i < EG_ARRAY_LEN(security_headers) && rc == EG_OK; i++)
+        rc = eg_buf_printf(out, "%s: %s\r\n", security_headers[i].name, security_headers[i].value);
+    return rc;
+}
+
 int
 eg_http_status_of(enum eg_err e)
 {
@@ -246,6 +255,9 @@ eg_resp_error(struct eg_req *r, int status, const char *code, const char *messag
         message = default_message(status, en);
     if (!code)
         code = "error";
+    /* Every temporary failure says when to come back (RELIABILITY C8). */
+    if (status == 503)
+        eg_resp_header(r, "Retry-After", "5");
     if (!is_api(r)) {
         error_page(r, status, message);
         return;
@@ -310,7 +322,7 @@ eg_http_queue(struct eg_req *r)
         MHD_add_response_header(resp, "Cache-Control", "no-store");
     for (size_t i = 0; i < EG_ARRAY_LEN(security_headers); i++)
         MHD_add_response_header(resp, security_headers[i].name, security_headers[i].value);
-    if (r->status == 408 || r->status == 413 || atomic_load(&r->srv->draining))
+    if (r->status == 408 || r->status == 413 || r->close || atomic_load(&r->srv->draining))
         MHD_add_response_header(resp, "Connection", "close");
     int ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);

@@ -176,6 +176,7 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *con)
     pthread_mutex_init(&r->lock, NULL);
     r->start_ns = eg_mono_ns();
     r->raw_target = eg_arena_strdup(r->arena, uri ? uri : "");
+    r->raw_ptr = uri;
     unsigned long long seq = atomic_fetch_add(&srv->req_seq, 1);
     snprintf(r->id, sizeof(r->id), "%s-%08llx", srv->id_prefix, seq & 0xffffffffULL);
     client_address(r);
@@ -276,12 +277,94 @@ has_body(const struct eg_req *r, unsigned long long *declared)
     return te != NULL;
 }
 
+struct header_census {
+    size_t bytes;
+    int host, content_length, transfer_encoding, bad_name;
+    const char *te, *cl;
+};
+
+/* RFC 9110 token characters: what a header name may be made of. */
+static bool
+token(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c <= 0x20 || c >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", c))
+            return false;
+    }
+    return true;
+}
+
+static enum MHD_Result
+census_one(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    struct header_census *c = cls;
+    c->bytes += strlen(key) + (value ? strlen(value) : 0) + 4;
+    c->bad_name += !token(key);
+    if (strcasecmp(key, "Host") == 0)
+        c->host++;
+    if (strcasecmp(key, "Content-Length") == 0) {
+        c->content_length++;
+        c->cl = value;
+    }
+    if (strcasecmp(key, "Transfer-Encoding") == 0) {
+        c->transfer_encoding++;
+        c->te = value;
+    }
+    return MHD_YES;
+}
+
+/*
+ * Message framing that two parsers could read differently is refused and the
+ * connection closed (RFC 9112 §6.3; RELIABILITY C1): both Content-Length and
+ * Transfer-Encoding, either of them twice, a transfer coding other than plain
+ * chunked, a Content-Length that is not digits, two Host lines. Also the
+ * header size limit, counted here so that libmicrohttpd's own memory pool can
+ * be roomier than the limit.
+ */
+static bool
+framing_refused(struct eg_req *r, const char *version)
+{
+    struct header_census c = {0};
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, census_one, &c);
+    c.bytes += strlen(r->method) + (r->raw_target ? strlen(r->raw_target) : 0) + 12;
+    /*
+     * libmicrohttpd hands over the target as a C string: a NUL byte inside it
+     * would silently cut it. The version follows the target in the same
+     * buffer, so a target that ends early is one with a NUL in it.
+     */
+    bool cut = r->raw_ptr && version && *version &&
+               version != r->raw_ptr + strlen(r->raw_target) + 1;
+    int status = 0;
+    if (c.bytes > r->srv->cfg.max_header)
+        status = 431;
+    else if (cut || c.bad_name || c.host > 1 || c.content_length > 1 ||
+             c.transfer_encoding > 1 || (c.content_length && c.transfer_encoding) ||
+             (c.host == 0 && version && strcmp(version, "HTTP/1.1") == 0))
+        status = 400;
+    else if (c.transfer_encoding && strcasecmp(c.te, "chunked") != 0)
+        status = 501;
+    else if (c.cl && (!*c.cl || strspn(c.cl, "0123456789") != strlen(c.cl)))
+        status = 400;
+    if (!status)
+        return false;
+    r->close = true;
+    r->url.path = r->raw_target && strncmp(r->raw_target, "/api/", 5) == 0 ? "/api/" : "/";
+    eg_http_fail(r, status, status == 431 ? "headers_too_large" : "bad_framing");
+    return true;
+}
+
 /* The first call: parse, route, check the declared size. Sets an answer on failure. */
 static void
-prepare(struct eg_req *r, const char *method)
+prepare(struct eg_req *r, const char *method, const char *version)
 {
     r->method = method;
     r->lang = detect_lang(r);
+    if (framing_refused(r, version))
+        return;
     struct eg_buf msg = EG_BUF_INIT(512);
     const char *target = r->raw_target ? r->raw_target : "";
     enum eg_err rc = eg_url_parse(r->arena, target, strlen(target), &r->url, &msg);
@@ -312,8 +395,15 @@ prepare(struct eg_req *r, const char *method)
         r->body_max = r->route->max_body ? r->route->max_body : r->srv->cfg.max_body;
         eg_buf_init(&r->body, r->body_max);
         unsigned long long declared;
-        if (has_body(r, &declared) && declared > r->body_max)
+        bool body = has_body(r, &declared);
+        if (body && declared > r->body_max) {
             eg_http_fail(r, 413, "too_large");
+        } else if (body) {
+            /* A body that stops arriving is cut off after body_timeout, not idle_timeout. */
+            unsigned secs = (r->srv->cfg.body_timeout_ms + 999) / 1000;
+            MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT, secs ? secs : 1);
+            r->body_timer = true;
+        }
     }
     eg_buf_release(&allow);
 }
@@ -332,19 +422,25 @@ reply_now_and_close(struct eg_req *r)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-    if (ci && r->resp_body) {
-        char head[512];
-        const char *reason = MHD_get_reason_phrase_for((unsigned)r->status);
-        int n = snprintf(head, sizeof(head),
-                         "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-                         "X-Request-Id: %s\r\nCache-Control: no-store\r\n"
-                         "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
-                         r->status, reason ? reason : "Error", r->ctype, r->resp_len, r->id);
-        if (n > 0 && (size_t)n < sizeof(head) &&
-            send(ci->connect_fd, head, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) == n)
+    struct eg_buf head = EG_BUF_INIT(4096);
+    const char *reason = MHD_get_reason_phrase_for((unsigned)r->status);
+    enum eg_err rc =
+        eg_buf_printf(&head,
+                      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                      "X-Request-Id: %s\r\nCache-Control: no-store\r\n"
+                      "Connection: close\r\n",
+                      r->status, reason ? reason : "Error", r->ctype, r->resp_len, r->id);
+    if (rc == EG_OK)
+        rc = eg_http_security_headers_text(&head);
+    if (rc == EG_OK)
+        rc = eg_buf_adds(&head, "\r\n");
+    if (ci && r->resp_body && rc == EG_OK) {
+        if (send(ci->connect_fd, head.p, head.len, MSG_NOSIGNAL | MSG_DONTWAIT) ==
+            (ssize_t)head.len)
             (void)send(ci->connect_fd, r->resp_body, r->resp_len, MSG_NOSIGNAL | MSG_DONTWAIT);
         shutdown(ci->connect_fd, SHUT_WR);
     }
+    eg_buf_release(&head);
     r->state = REQ_QUEUED; /* answered, for the log and the metrics */
     return MHD_NO;
 }
@@ -419,14 +515,13 @@ on_request(void *cls, struct MHD_Connection *con, const char *url, const char *m
 {
     (void)cls;
     (void)url;
-    (void)version;
     (void)con;
     struct eg_req *r = *req_cls;
     if (!r)
         return MHD_NO; /* out of memory at the start of the request */
     if (r->state == REQ_NEW) {
         r->state = REQ_BODY;
-        prepare(r, method);
+        prepare(r, method, version);
         unsigned long long declared;
         /*
          * An early answer to a request with a body goes out now, so the body
@@ -444,6 +539,11 @@ on_request(void *cls, struct MHD_Connection *con, const char *url, const char *m
     }
     if (r->state == REQ_QUEUED)
         return MHD_YES;
+    if (r->body_timer) {
+        MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT,
+                                  r->srv->cfg.idle_timeout_s);
+        r->body_timer = false;
+    }
     if (r->state == REQ_SUSPENDED) {
         /* Resumed: the finishing step answers. */
         r->state = REQ_BODY;
@@ -501,6 +601,17 @@ bind_address(const struct eg_http_config *cfg, struct sockaddr_storage *ss, stru
     return EG_EINVAL;
 }
 
+/*
+ * libmicrohttpd's per-connection pool holds the request headers, their parsed
+ * cookies and the response headers; give it room beyond max_header, which is
+ * enforced exactly in framing_refused().
+ */
+static size_t
+pool_size(const struct eg_http_config *cfg)
+{
+    return cfg->max_header * 2 + (size_t)32 * 1024;
+}
+
 static int
 cpu_count(void)
 {
@@ -548,8 +659,8 @@ eg_http_server_start(const struct eg_http_config *cfg, struct eg_router *router,
         on_mhd_log, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->conn_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
-        cfg->idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header,
-        MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+        cfg->idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool_size(cfg),
+        MHD_OPTION_STRICT_FOR_CLIENT, 0, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
         srv, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
     if (!srv->daemon) {
