@@ -201,6 +201,8 @@ eg_stmt_bind_text(struct eg_stmt *st, int idx, const char *s, size_t n)
         return eg_stmt_bind_null(st, idx);
     if (n == SIZE_MAX)
         n = strlen(s);
+    else if (memchr(s, '\0', n))
+        return EG_EINVAL; /* not text on PostgreSQL; the same answer on SQLite */
     return bind(st, idx, (struct eg_db_value){.type = EG_DBV_TEXT, .p = s, .n = n});
 }
 

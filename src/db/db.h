@@ -17,7 +17,13 @@
  *     EG_TX_READ runs each statement on its own (READ COMMITTED gives each
  *     statement its snapshot either way).
  * eg_tx_commit() and eg_tx_rollback() both end the transaction and give the
- * connection back; the tx and its statements are invalid afterwards.
+ * connection back; the tx and its statements are invalid afterwards. An
+ * EG_TX_READ transaction must only read: PostgreSQL would commit a write in it
+ * at once. A read may begin while the thread holds another (it gets its own
+ * connection); a write may not begin while the thread holds a write.
+ *
+ * One statement per eg_tx_prepare(): SQL with none or with a second one is
+ * EG_EINVAL. Text cannot hold NUL bytes (PostgreSQL refuses them); use blobs.
  *
  * Statements are prepared once per connection and cached by their SQL text, so
  * pass SQL that is a constant string. A statement belongs to its tx.
@@ -101,6 +107,7 @@ int64_t eg_stmt_i64(const struct eg_stmt *st, int col);
 double eg_stmt_double(const struct eg_stmt *st, int col);
 /* NULL for SQL NULL; valid until the next step or reset. */
 const char *eg_stmt_text(const struct eg_stmt *st, int col);
+/* Bytes of a text column (for blobs, eg_stmt_blob() gives the length). */
 size_t eg_stmt_len(const struct eg_stmt *st, int col);
 const void *eg_stmt_blob(struct eg_stmt *st, int col, size_t *n);
 

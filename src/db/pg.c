@@ -27,7 +27,8 @@ struct pg_stmt {
     bool ran; /* executed since the last reset */
     bool in_use;
     bool cached;
-    unsigned char *blob; /* the last unescaped bytea */
+    unsigned char **blobs; /* unescaped bytea per column, until the next step */
+    int nblobs;
     struct pg_stmt *next_used;
 };
 
@@ -78,6 +79,8 @@ map_state(const char *state, PGconn *h)
         return EG_EUNAVAIL; /* disk full, out of memory on the server */
     if (strncmp(state, "42", 2) == 0)
         return EG_EINTERNAL; /* our SQL is wrong */
+    if (strcmp(state, "P0001") == 0)
+        return EG_EINVAL; /* a trigger's RAISE EXCEPTION: a rule refused it, as SQLite's ABORT */
     return EG_EIO;
 }
 
@@ -124,12 +127,22 @@ first_line(struct eg_buf *msg, const char *prefix, const char *m)
 }
 
 static void
+free_blobs(struct pg_stmt *st)
+{
+    for (int i = 0; i < st->nblobs; i++) {
+        PQfreemem(st->blobs[i]);
+        st->blobs[i] = NULL;
+    }
+}
+
+static void
 stmt_free(void *p, void *arg)
 {
     (void)arg;
     struct pg_stmt *st = p;
     PQclear(st->res);
-    PQfreemem(st->blob);
+    free_blobs(st);
+    free(st->blobs);
     for (int i = 0; i < st->nparams; i++)
         free(st->values[i]);
     free(st->values);
@@ -322,8 +335,7 @@ stmt_clear_result(struct pg_stmt *st)
 {
     PQclear(st->res);
     st->res = NULL;
-    PQfreemem(st->blob);
-    st->blob = NULL;
+    free_blobs(st);
     st->row = -1;
     st->ran = false;
 }
@@ -509,8 +521,12 @@ pg_step(struct eg_stmt *s, bool *row)
             s->changes = *t ? strtoll(t, NULL, 10) : 0;
             s->ncols = 0;
         } else if (es == PGRES_TUPLES_OK) {
+            /* Rows changed only by INSERT/UPDATE/DELETE ... RETURNING, not by a SELECT. */
+            const char *tag = PQcmdStatus(st->res);
             const char *t = PQcmdTuples(st->res);
-            s->changes = *t ? strtoll(t, NULL, 10) : 0;
+            bool dml = strncmp(tag, "INSERT", 6) == 0 || strncmp(tag, "UPDATE", 6) == 0 ||
+                       strncmp(tag, "DELETE", 6) == 0 || strncmp(tag, "MERGE", 5) == 0;
+            s->changes = dml && *t ? strtoll(t, NULL, 10) : 0;
             s->ncols = PQnfields(st->res);
         } else {
             enum eg_err rc = res_fail(tx, st->res);
@@ -518,8 +534,7 @@ pg_step(struct eg_stmt *s, bool *row)
             return rc;
         }
     }
-    PQfreemem(st->blob);
-    st->blob = NULL;
+    free_blobs(st);
     if (st->res && st->row + 1 < PQntuples(st->res)) {
         st->row++;
         *row = true;
@@ -595,9 +610,18 @@ pg_blob(struct eg_stmt *s, int col, size_t *n)
     const char *t = pg_text(s, col);
     if (!t)
         return NULL;
-    PQfreemem(st->blob);
-    st->blob = PQunescapeBytea((const unsigned char *)t, n);
-    return st->blob;
+    if (col >= st->nblobs) {
+        unsigned char **v = realloc(st->blobs, (size_t)(col + 1) * sizeof(*v));
+        if (!v)
+            return NULL;
+        for (int i = st->nblobs; i <= col; i++)
+            v[i] = NULL;
+        st->blobs = v;
+        st->nblobs = col + 1;
+    }
+    PQfreemem(st->blobs[col]);
+    st->blobs[col] = PQunescapeBytea((const unsigned char *)t, n);
+    return st->blobs[col];
 }
 
 static enum eg_err

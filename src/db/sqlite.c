@@ -38,6 +38,7 @@ struct sq_tx {
     struct eg_tx base;
     struct sq_conn *conn;
     struct sq_stmt *used;
+    bool temp; /* conn is this tx's own (a nested read) */
 };
 
 struct sq_db {
@@ -370,12 +371,22 @@ sq_begin(struct eg_db *db, enum eg_tx_mode mode, struct eg_tx **out)
             pthread_mutex_unlock(&d->reg_lock);
             atomic_fetch_add(&d->readers_open, 1);
         }
-        if (c->busy)
-            EG_BUG("a read transaction was begun while this thread holds one");
+        bool temp = false;
+        if (c->busy) {
+            /* A read inside a read on one thread: a connection of its own, closed at the end. */
+            rc = conn_open(d, false, &c, NULL);
+            if (rc != EG_OK)
+                return rc;
+            temp = true;
+        }
         tx = calloc(1, sizeof(*tx));
-        if (!tx)
+        if (!tx) {
+            if (temp)
+                conn_close(c);
             return EG_ENOMEM;
+        }
         tx->conn = c;
+        tx->temp = temp;
         atomic_fetch_add(&d->tx_read, 1);
     }
     tx->base.db = db;
@@ -388,6 +399,8 @@ sq_begin(struct eg_db *db, enum eg_tx_mode mode, struct eg_tx **out)
             atomic_store(&d->writer_busy, 0);
             pthread_mutex_unlock(&d->wlock);
         } else {
+            if (tx->temp)
+                conn_close(tx->conn);
             free(tx);
         }
         return rc;
@@ -419,6 +432,8 @@ tx_end(struct sq_tx *tx)
         atomic_store(&d->writer_busy, 0);
         pthread_mutex_unlock(&d->wlock);
     } else {
+        if (tx->temp)
+            conn_close(tx->conn);
         free(tx);
     }
 }
@@ -454,6 +469,27 @@ sq_exec(struct eg_tx *t, const char *sql)
     return run_simple((struct sq_tx *)t, sql);
 }
 
+/* White space, semicolons and comments only? */
+static bool
+only_trivia(const char *p)
+{
+    while (p && *p) {
+        if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == ';') {
+            p++;
+        } else if (p[0] == '-' && p[1] == '-') {
+            p += strcspn(p, "\n");
+        } else if (p[0] == '/' && p[1] == '*') {
+            const char *end = strstr(p + 2, "*/");
+            if (!end)
+                return false;
+            p = end + 2;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
 static enum eg_err
 sq_prepare(struct eg_tx *t, const char *sql, struct eg_stmt **out)
 {
@@ -465,11 +501,19 @@ sq_prepare(struct eg_tx *t, const char *sql, struct eg_stmt **out)
         st = calloc(1, sizeof(*st));
         if (!st)
             return EG_ENOMEM;
+        const char *tail = NULL;
         int rc =
-            sqlite3_prepare_v3(c->h, sql, -1, cache ? SQLITE_PREPARE_PERSISTENT : 0, &st->h, NULL);
+            sqlite3_prepare_v3(c->h, sql, -1, cache ? SQLITE_PREPARE_PERSISTENT : 0, &st->h, &tail);
         if (rc != SQLITE_OK) {
             free(st);
             return conn_fail(tx, rc);
+        }
+        /* One statement per prepare, on both drivers: none at all, or a second one, is a bug. */
+        if (!st->h || !only_trivia(tail)) {
+            eg_tx_set_errmsg(t, st->h ? "more than one SQL statement" : "no SQL statement");
+            sqlite3_finalize(st->h);
+            free(st);
+            return EG_EINVAL;
         }
         st->base.ncols = sqlite3_column_count(st->h);
         if (cache && eg_stmt_cache_put(&c->cache, sql, st) == EG_OK)
@@ -520,7 +564,7 @@ sq_step(struct eg_stmt *s, bool *row)
         return EG_OK;
     }
     if (rc == SQLITE_DONE) {
-        s->changes = sqlite3_changes64(tx->conn->h);
+        s->changes = sqlite3_stmt_readonly(st->h) ? 0 : sqlite3_changes64(tx->conn->h);
         sqlite3_reset(st->h);
         return EG_OK;
     }

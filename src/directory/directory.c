@@ -47,18 +47,6 @@ valid_text(const char *s, size_t max)
     return true;
 }
 
-static bool
-is_ancestor(const struct eg_agency_code *p, const struct eg_agency_code *c)
-{
-    if (p->group != c->group || p->level1 != c->level1 || p->depth >= c->depth)
-        return false;
-    if (p->depth >= 2 && p->level2 != c->level2)
-        return false;
-    if (p->depth >= 3 && p->level3 != c->level3)
-        return false;
-    return true;
-}
-
 static enum eg_err
 bind_opt(struct eg_stmt *st, int idx, const char *s)
 {
@@ -73,11 +61,9 @@ check_unit(const struct eg_org_unit *u, struct eg_agency_code *code, struct eg_b
         return rc;
     if (!u->parent_code && code->depth != 1)
         return say(msg, EG_EINVAL, "đơn vị cấp dưới phải có đơn vị cấp trên");
-    if (u->parent_code) {
-        struct eg_agency_code p;
-        if (eg_agency_code_parse(u->parent_code, &p, NULL) != EG_OK || !is_ancestor(&p, code))
-            return say(msg, EG_EINVAL, "mã định danh không thuộc nhánh của đơn vị cấp trên");
-    }
+    /* The tree follows the codes: the parent is exactly the code one level up. */
+    if (u->parent_code && strcmp(u->parent_code, code->parent) != 0)
+        return say(msg, EG_EINVAL, "mã định danh không thuộc nhánh của đơn vị cấp trên trực tiếp");
     if (!u->name || !*u->name || !valid_text(u->name, NAME_MAX_BYTES))
         return say(msg, EG_EINVAL,
                    "tên đơn vị là bắt buộc, tối đa 300 byte, không chứa ký tự điều khiển");
@@ -114,7 +100,8 @@ parent_is_open(struct eg_tx *tx, const char *code, struct eg_buf *msg)
 }
 
 enum eg_err
-eg_org_unit_create(struct eg_tx *tx, const struct eg_org_unit *u, int64_t now_ms, struct eg_buf *msg)
+eg_org_unit_create(struct eg_tx *tx, const struct eg_org_unit *u, int64_t now_ms,
+                   struct eg_buf *msg)
 {
     struct eg_agency_code code;
     enum eg_err rc = check_unit(u, &code, msg);
@@ -179,6 +166,25 @@ eg_org_unit_create(struct eg_tx *tx, const struct eg_org_unit *u, int64_t now_ms
         say(msg, rc, "mã định danh này đã được dùng (mã không bao giờ được dùng lại)");
     eg_buf_release(&name);
     eg_buf_release(&fold);
+    return rc;
+}
+
+enum eg_err
+eg_org_unit_id(struct eg_tx *tx, const char *code, int64_t *out)
+{
+    *out = 0;
+    struct eg_stmt *st;
+    bool row = false;
+    enum eg_err rc = eg_tx_prepare(tx, "SELECT id FROM org_unit WHERE code = ?", &st);
+    if (rc == EG_OK)
+        rc = eg_stmt_bind_text(st, 1, code, SIZE_MAX);
+    if (rc == EG_OK)
+        rc = eg_stmt_step(st, &row);
+    if (rc == EG_OK && !row)
+        return EG_ENOTFOUND;
+    if (rc == EG_OK)
+        *out = eg_stmt_i64(st, 0);
+    eg_stmt_reset(st);
     return rc;
 }
 
@@ -317,9 +323,9 @@ plan_query(const struct eg_org_query *q, struct list_plan *p)
     if (q->parent)
         off += (size_t)snprintf(p->where + off, sizeof(p->where) - off, " AND p.code = ?");
     for (int i = 0; i < p->nwords; i++)
-        off +=
-            (size_t)snprintf(p->where + off, sizeof(p->where) - off,
-                             " AND (u.name_fold LIKE ? ESCAPE '\\' OR u.code LIKE ? ESCAPE '\\')");
+        off += (size_t)snprintf(
+            p->where + off, sizeof(p->where) - off,
+            " AND (u.name_fold LIKE ? ESCAPE '\\' OR lower(u.code) LIKE ? ESCAPE '\\')");
     return rc;
 }
 

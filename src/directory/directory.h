@@ -68,6 +68,9 @@ struct eg_org_unit {
 EG_WUR enum eg_err eg_org_unit_create(struct eg_tx *tx, const struct eg_org_unit *u, int64_t now_ms,
                                       struct eg_buf *msg);
 
+/* The row id of the unit with this code (open or closed); EG_ENOTFOUND. */
+EG_WUR enum eg_err eg_org_unit_id(struct eg_tx *tx, const char *code, int64_t *out);
+
 /* Number of org units (open or closed). */
 EG_WUR enum eg_err eg_org_unit_count(struct eg_db *db, int64_t *out);
 

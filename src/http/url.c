@@ -58,6 +58,10 @@ decode(struct eg_arena *a, const char *s, size_t n, bool plus, char **out, struc
     d[j] = '\0';
     if (!eg_utf8_valid(d, j))
         return fail(msg, "địa chỉ không phải UTF-8 hợp lệ");
+    /* C1 controls (U+0080-U+009F, C2 80..C2 9F) are controls too: a terminal acts on U+009B. */
+    for (size_t i = 0; i + 1 < j; i++)
+        if ((unsigned char)d[i] == 0xc2 && (unsigned char)d[i + 1] <= 0x9f)
+            return fail(msg, "địa chỉ chứa ký tự điều khiển");
     *out = d;
     return EG_OK;
 }
