@@ -35,6 +35,9 @@ eg_config_defaults(struct eg_config *c)
     snprintf(c->audit_key, sizeof(c->audit_key), "var/audit.key");
     snprintf(c->audit_anchor, sizeof(c->audit_anchor), "var/audit-anchor.log");
     c->audit_checkpoint_ms = 60000;
+    snprintf(c->identity_key, sizeof(c->identity_key), "var/identity.key");
+    c->session_idle_ms = 30LL * 60 * 1000;
+    c->session_absolute_ms = 12LL * 3600 * 1000;
     snprintf(c->smtp_url, sizeof(c->smtp_url), "smtp://127.0.0.1:25");
     snprintf(c->smtp_from, sizeof(c->smtp_from), "no-reply@localhost");
     snprintf(c->smtp_from_name, sizeof(c->smtp_from_name), "Cổng dịch vụ công");
@@ -52,8 +55,9 @@ bad(struct eg_buf *msg, const char *origin, const char *key, const char *why, co
         for (const char *p = value; show && *p; p++)
             show = (unsigned char)*p >= 0x20 && *p != 0x7f;
     }
-    if (eg_buf_printf(msg, "%s: %s: %s%s%s%s", origin, key, why, show ? " (got '" : "",
-                      show ? value : "", show ? "')" : "") != EG_OK)
+    /* The key may be client-sized too (an unknown one is echoed): at most 64 bytes of it. */
+    if (eg_buf_printf(msg, "%s: %.64s%s: %s%s%s%s", origin, key, strlen(key) > 64 ? "..." : "", why,
+                      show ? " (got '" : "", show ? value : "", show ? "')" : "") != EG_OK)
         eg_buf_reset(msg);
     return EG_EINVAL;
 }
@@ -222,6 +226,14 @@ eg_config_set(struct eg_config *c, const char *key, const char *v, const char *o
         return set_str(c->audit_anchor, sizeof(c->audit_anchor), v, origin, key, msg);
     if (strcmp(key, "audit_checkpoint") == 0)
         return set_duration(&c->audit_checkpoint_ms, v, 1000, 86400000, origin, key, msg);
+    if (strcmp(key, "identity_key") == 0)
+        return set_str(c->identity_key, sizeof(c->identity_key), v, origin, key, msg);
+    if (strcmp(key, "breached_list") == 0)
+        return set_str(c->breached_list, sizeof(c->breached_list), v, origin, key, msg);
+    if (strcmp(key, "session_idle") == 0)
+        return set_duration(&c->session_idle_ms, v, 60000, 86400000, origin, key, msg);
+    if (strcmp(key, "session_absolute") == 0)
+        return set_duration(&c->session_absolute_ms, v, 300000, 30LL * 86400000, origin, key, msg);
     if (strcmp(key, "smtp_url") == 0) {
         if (strncmp(v, "smtp://", 7) != 0 && strncmp(v, "smtps://", 8) != 0)
             return bad(msg, origin, key, "must be smtp://HOST:PORT or smtps://HOST:PORT", NULL);

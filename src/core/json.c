@@ -48,9 +48,11 @@ eg_json_parse(const char *p, size_t n, json_t **out, struct eg_buf *msg)
     json_t *v = json_loadb(p, n, JSON_REJECT_DUPLICATES, &e);
     if (!v) {
         if (msg) {
+            /* jansson quotes the client's bytes, and may cut a character in two. */
             eg_buf_reset(msg);
-            if (eg_buf_printf(msg, "JSON không hợp lệ (dòng %d, cột %d): %s", e.line, e.column,
-                              e.text) != EG_OK)
+            if (eg_buf_printf(msg, "JSON không hợp lệ (dòng %d, cột %d): ", e.line, e.column) !=
+                    EG_OK ||
+                eg_utf8_sanitize(e.text, strlen(e.text), msg) != EG_OK)
                 eg_buf_reset(msg);
         }
         return EG_EINVAL;

@@ -44,6 +44,8 @@ eg_sql_to_pg(const char *sql, struct eg_buf *out, int *nparams)
                 return EG_EINVAL;
             run = (size_t)(end + 2 - (sql + i));
         } else if (c == '?') {
+            if (sql[i + 1] >= '0' && sql[i + 1] <= '9')
+                return EG_EINVAL; /* ?NNN is SQLite's alone; egov binds by position */
             if (n >= 65535)
                 return EG_ETOOBIG;
             rc = eg_buf_printf(out, "$%d", ++n);

@@ -49,6 +49,7 @@ static enum eg_err
 compile(struct entry *e)
 {
     const char *p = e->route.pattern;
+    int captures = 0;
     if (!p || p[0] != '/')
         return EG_EINVAL;
     p++;
@@ -72,6 +73,8 @@ compile(struct entry *e)
             }
             if (s->len == 0 || s->len >= sizeof(s->name))
                 return EG_EINVAL;
+            if (++captures > EG_ROUTE_MAX_PARAMS)
+                return EG_ETOOBIG; /* a handler would miss the captures past the limit */
             memcpy(s->name, s->text, s->len);
             s->name[s->len] = '\0';
         } else {

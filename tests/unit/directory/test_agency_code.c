@@ -99,9 +99,8 @@ test_bad_shapes(void **state)
         "A00.00.00.H41",
         "000.O0.00.H41", /* letter O for zero */
         "000.00.00. 41",
-        "000.00.00.Đ41", /* not ASCII (and 14 bytes) */
-        "000.00.00.\xc3\x84"
-        "41", /* 13 bytes, not ASCII */
+        "000.00.00.Đ41",              /* not ASCII (and 14 bytes) */
+        "000.00.00.\xc3\x84\x34\x31", /* "...Ä41": 13 bytes, not ASCII */
         "",
         " 000.00.00.H41",
         "000.00.00.H41 ",
