@@ -32,6 +32,11 @@ struct eg_config {
     char audit_key[EG_CONFIG_STR];
     char audit_anchor[EG_CONFIG_STR];
     long long audit_checkpoint_ms;
+    /* identity: the key for personal-data hashing and encryption, sessions, passwords */
+    char identity_key[EG_CONFIG_STR];
+    char breached_list[EG_CONFIG_STR];
+    long long session_idle_ms;
+    long long session_absolute_ms;
     /* outgoing mail */
     char smtp_url[EG_CONFIG_STR];
     char smtp_user[256];
