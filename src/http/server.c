@@ -336,13 +336,13 @@ framing_refused(struct eg_req *r, const char *version)
      * would silently cut it. The version follows the target in the same
      * buffer, so a target that ends early is one with a NUL in it.
      */
-    bool cut = r->raw_ptr && version && *version &&
-               version != r->raw_ptr + strlen(r->raw_target) + 1;
+    bool cut =
+        r->raw_ptr && version && *version && version != r->raw_ptr + strlen(r->raw_target) + 1;
     int status = 0;
     if (c.bytes > r->srv->cfg.max_header)
         status = 431;
-    else if (cut || c.bad_name || c.host > 1 || c.content_length > 1 ||
-             c.transfer_encoding > 1 || (c.content_length && c.transfer_encoding) ||
+    else if (cut || c.bad_name || c.host > 1 || c.content_length > 1 || c.transfer_encoding > 1 ||
+             (c.content_length && c.transfer_encoding) ||
              (c.host == 0 && version && strcmp(version, "HTTP/1.1") == 0))
         status = 400;
     else if (c.transfer_encoding && strcasecmp(c.te, "chunked") != 0)
@@ -650,8 +650,8 @@ eg_http_server_start(const struct eg_http_config *cfg, struct eg_router *router,
     }
     raise_fd_limit();
     int threads = cfg->threads > 0 ? cfg->threads : cpu_count();
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(
