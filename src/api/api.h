@@ -10,16 +10,20 @@
 
 #include "core/core.h"
 #include "db/db.h"
+#include "gate/gate.h"
 #include "http/http.h"
+#include "identity/identity.h"
 
 struct eg_api {
     struct eg_db *db;
     const struct eg_clock *clock;
     const char *version;
+    struct eg_identity *identity;
+    struct eg_gate *gate;
     struct eg_http_server *server; /* set once the server is running; for /metrics */
 };
 
-/* Adds every route (API, operations, static files) to r; ctx must outlive r. */
-EG_WUR enum eg_err eg_api_register(struct eg_router *r, struct eg_api *ctx);
+/* Adds every route (API, operations, static files) to r; api must outlive r. */
+EG_WUR enum eg_err eg_api_register(struct eg_router *r, struct eg_api *api);
 
 #endif /* EG_API_H */

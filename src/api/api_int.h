@@ -3,6 +3,7 @@
 #define EG_API_INT_H
 
 #include "api/api.h"
+#include "gate/gate.h"
 
 void eg_api_healthz(struct eg_req *r, void *ctx);
 void eg_api_readyz(struct eg_req *r, void *ctx);
@@ -12,8 +13,41 @@ void eg_api_org_units(struct eg_req *r, void *ctx);
 void eg_api_org_unit(struct eg_req *r, void *ctx);
 void eg_api_agency_codes(struct eg_req *r, void *ctx);
 
+/* Sign-in and the signed-in person's own account (auth.c, account.c). */
+void eg_api_login(struct eg_call *c, void *ctx);
+void eg_api_login_mfa(struct eg_call *c, void *ctx);
+void eg_api_logout(struct eg_call *c, void *ctx);
+void eg_api_logout_everywhere(struct eg_call *c, void *ctx);
+void eg_api_my_sessions(struct eg_call *c, void *ctx);
+void eg_api_my_session_delete(struct eg_call *c, void *ctx);
+void eg_api_me(struct eg_call *c, void *ctx);
+void eg_api_me_update(struct eg_call *c, void *ctx);
+void eg_api_me_password(struct eg_call *c, void *ctx);
+void eg_api_totp_begin(struct eg_call *c, void *ctx);
+void eg_api_totp_confirm(struct eg_call *c, void *ctx);
+void eg_api_totp_disable(struct eg_call *c, void *ctx);
+void eg_api_tokens(struct eg_call *c, void *ctx);
+void eg_api_signup(struct eg_call *c, void *ctx);
+void eg_api_admin_accounts(struct eg_call *c, void *ctx);
+void eg_api_admin_account(struct eg_call *c, void *ctx);
+void eg_api_admin_staff_new(struct eg_call *c, void *ctx);
+void eg_api_admin_account_update(struct eg_call *c, void *ctx);
+void eg_api_admin_role_grant(struct eg_call *c, void *ctx);
+void eg_api_admin_role_revoke(struct eg_call *c, void *ctx);
+void eg_api_org_unit_new(struct eg_call *c, void *ctx);
+void eg_api_org_unit_update(struct eg_call *c, void *ctx);
+void eg_api_audit(struct eg_call *c, void *ctx);
+void eg_api_verify_email(struct eg_call *c, void *ctx);
+void eg_api_reset_request(struct eg_call *c, void *ctx);
+void eg_api_reset_confirm(struct eg_call *c, void *ctx);
+void eg_api_token_new(struct eg_call *c, void *ctx);
+void eg_api_token_delete(struct eg_call *c, void *ctx);
+
 /* Reads a JSON object body; on failure the 400/413 answer is already set. */
 EG_WUR enum eg_err eg_api_read_json(struct eg_req *r, json_t **out);
+/* Checks in against declared fields; 400 with the first problem answered on failure. */
+EG_WUR enum eg_err eg_api_check(struct eg_req *r, const json_t *in,
+                                const struct eg_json_field *fields, size_t n);
 /* An integer query parameter within [min, max], or def when absent; EG_EINVAL answered. */
 EG_WUR enum eg_err eg_api_query_int(struct eg_req *r, const char *name, long long min,
                                     long long max, long long def, long long *out);

@@ -6,8 +6,9 @@
 
 #define KiB ((size_t)1024)
 
-enum eg_err
-eg_api_register(struct eg_router *r, struct eg_api *api)
+/* Operational endpoints and files: no account involved, so outside the gate. */
+static enum eg_err
+add_open_routes(struct eg_router *r, struct eg_api *api)
 {
     const struct eg_route routes[] = {
         {"GET", "/healthz", eg_api_healthz, api, "public", 0, "Liveness: the process answers"},
@@ -29,6 +30,71 @@ eg_api_register(struct eg_router *r, struct eg_api *api)
             return rc;
     }
     return EG_OK;
+}
+
+/* Everything that concerns an account goes through the gate. */
+static const struct eg_gated_route gated[] = {
+    {"POST", "/api/v1/accounts", "public", eg_api_signup, NULL, 16 * KiB,
+     "Sign up as a citizen or a business", 0},
+    {"POST", "/api/v1/accounts/verify-email", "public", eg_api_verify_email, NULL, KiB,
+     "Verify an email address with the emailed link's token", 0},
+    {"POST", "/api/v1/password-reset", "public", eg_api_reset_request, NULL, KiB,
+     "Ask for a password reset link", 0},
+    {"POST", "/api/v1/password-reset/confirm", "public", eg_api_reset_confirm, NULL, 4 * KiB,
+     "Set a new password with the emailed link's token", 0},
+    {"POST", "/api/v1/session", "public", eg_api_login, NULL, 4 * KiB, "Sign in", 0},
+    {"POST", "/api/v1/session/mfa", "signed_in", eg_api_login_mfa, NULL, KiB,
+     "Second factor: the TOTP or recovery code", EG_GATE_MFA_STEP},
+    {"DELETE", "/api/v1/session", "signed_in", eg_api_logout, NULL, 0, "Sign out",
+     EG_GATE_MFA_STEP},
+    {"GET", "/api/v1/me", "signed_in", eg_api_me, NULL, 0, "The signed-in account",
+     EG_GATE_MFA_SETUP},
+    {"PATCH", "/api/v1/me", "signed_in", eg_api_me_update, NULL, 8 * KiB,
+     "Change one's own profile", 0},
+    {"POST", "/api/v1/me/password", "signed_in", eg_api_me_password, NULL, 4 * KiB,
+     "Change one's own password", 0},
+    {"GET", "/api/v1/me/sessions", "signed_in", eg_api_my_sessions, NULL, 0, "One's open sessions",
+     0},
+    {"DELETE", "/api/v1/me/sessions", "signed_in", eg_api_logout_everywhere, NULL, 0,
+     "Sign out everywhere", 0},
+    {"DELETE", "/api/v1/me/sessions/{id}", "signed_in", eg_api_my_session_delete, NULL, 0,
+     "End one of one's sessions", 0},
+    {"POST", "/api/v1/me/totp", "signed_in", eg_api_totp_begin, NULL, 0,
+     "Start setting up a TOTP second factor", EG_GATE_MFA_SETUP},
+    {"POST", "/api/v1/me/totp/confirm", "signed_in", eg_api_totp_confirm, NULL, KiB,
+     "Turn TOTP on with a first code; returns recovery codes", EG_GATE_MFA_SETUP},
+    {"DELETE", "/api/v1/me/totp", "signed_in", eg_api_totp_disable, NULL, KiB, "Turn TOTP off", 0},
+    {"GET", "/api/v1/me/tokens", "signed_in", eg_api_tokens, NULL, 0, "One's API tokens", 0},
+    {"POST", "/api/v1/me/tokens", "signed_in", eg_api_token_new, NULL, 4 * KiB,
+     "Create a personal API token", 0},
+    {"DELETE", "/api/v1/me/tokens/{id}", "signed_in", eg_api_token_delete, NULL, 0,
+     "Revoke one of one's API tokens", 0},
+    {"GET", "/api/v1/admin/accounts", "account.read", eg_api_admin_accounts, NULL, 0,
+     "Find accounts (administrators)", 0},
+    {"GET", "/api/v1/admin/accounts/{id}", "account.read", eg_api_admin_account, NULL, 0,
+     "One account with its personal data, roles and units (audited)", 0},
+    {"PATCH", "/api/v1/admin/accounts/{id}", "staff.manage", eg_api_admin_account_update, NULL, KiB,
+     "Enable or disable an account", 0},
+    {"POST", "/api/v1/admin/staff", "staff.manage", eg_api_admin_staff_new, NULL, 8 * KiB,
+     "Create a staff account in an org unit", 0},
+    {"POST", "/api/v1/admin/accounts/{id}/roles", "role.grant", eg_api_admin_role_grant, NULL, KiB,
+     "Grant a role on an org unit", 0},
+    {"DELETE", "/api/v1/admin/role-grants/{id}", "role.grant", eg_api_admin_role_revoke, NULL, 0,
+     "Revoke a role", 0},
+    {"POST", "/api/v1/org-units", "org.manage", eg_api_org_unit_new, NULL, 8 * KiB,
+     "Add an org unit", 0},
+    {"PATCH", "/api/v1/org-units/{code}", "org.manage", eg_api_org_unit_update, NULL, 8 * KiB,
+     "Change or close an org unit", 0},
+    {"GET", "/api/v1/audit", "audit.read", eg_api_audit, NULL, 0, "Browse the audit log", 0},
+};
+
+enum eg_err
+eg_api_register(struct eg_router *r, struct eg_api *api)
+{
+    enum eg_err rc = add_open_routes(r, api);
+    if (rc == EG_OK && api->gate)
+        rc = eg_gate_add(api->gate, r, gated, EG_ARRAY_LEN(gated));
+    return rc;
 }
 
 enum eg_err
@@ -54,6 +120,18 @@ eg_api_read_json(struct eg_req *r, json_t **out)
         rc = EG_EINVAL;
         eg_resp_error(r, 400, "invalid_json", "Nội dung phải là một đối tượng JSON.");
     }
+    eg_buf_release(&msg);
+    return rc;
+}
+
+enum eg_err
+eg_api_check(struct eg_req *r, const json_t *in, const struct eg_json_field *fields, size_t n)
+{
+    struct eg_buf msg = EG_BUF_INIT(512);
+    enum eg_err rc = eg_json_check(in, fields, n, &msg);
+    if (rc != EG_OK)
+        eg_resp_error(r, 400, "invalid_argument",
+                      msg.len ? eg_arena_strdup(eg_req_arena(r), msg.p) : NULL);
     eg_buf_release(&msg);
     return rc;
 }

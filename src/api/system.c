@@ -1,6 +1,8 @@
 /* system.c - health, readiness, metrics and the OpenAPI description. */
 #include "api_int.h"
 
+#include "notify/notify.h"
+
 #include <string.h>
 
 void
@@ -40,6 +42,14 @@ eg_api_metrics(struct eg_req *r, void *ctx)
         rc = eg_http_metrics(api->server, &b);
     if (rc == EG_OK)
         rc = eg_db_metrics(api->db, &b);
+    if (rc == EG_OK)
+        rc = eg_notify_metrics(api->db, &b);
+    if (rc == EG_OK && api->identity)
+        rc = eg_buf_printf(&b,
+                           "# HELP egov_hash_pool_load Password hashes running or waiting.\n"
+                           "# TYPE egov_hash_pool_load gauge\n"
+                           "egov_hash_pool_load %d\n",
+                           eg_identity_pool_load(api->identity));
     if (rc != EG_OK) {
         eg_buf_release(&b);
         eg_resp_err(r, rc, NULL);

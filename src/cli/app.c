@@ -1,5 +1,6 @@
 /* app.c - subcommand dispatch and flag parsing. */
 #include "cli.h"
+#include "cli/cmd_audit.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -19,6 +20,15 @@ static const char usage[] =
     "  serve      start the HTTP server (migrates an older database first)\n"
     "  init       create the database and its schema; --demo loads the demo province\n"
     "  migrate    apply the schema migrations this egov knows (idempotent)\n"
+    "  user add --login LOGIN --kind citizen|business|staff [--personal-id N | --tax-code N]\n"
+    "           [--name NAME] [--email EMAIL] [--role ROLE --org CODE] --password-stdin\n"
+    "  user passwd --login LOGIN --password-stdin\n"
+    "  user role --login LOGIN --role ROLE --org CODE [--revoke]\n"
+    "  user disable|enable --login LOGIN\n"
+    "  token create --login LOGIN [--scope 'read write admin'] [--ttl 90d] [--name-of-token N]\n"
+    "             prints only the token on standard output\n"
+    "  token revoke --id N\n"
+    "  audit verify [--pubkey PATH] [--anchor PATH] | audit checkpoint | audit pubkey\n"
     "  version    print the version and the schema version\n"
     "  help       show this text\n"
     "\n"
@@ -200,6 +210,35 @@ eg_cli_main(int argc, char **argv, char **env)
         name = "help";
     if (strcmp(name, "--version") == 0)
         name = "version";
+    if (strcmp(name, "user") == 0 || strcmp(name, "token") == 0 || strcmp(name, "audit") == 0) {
+        /* These parse their own flags after the defaults, the file and the environment. */
+        struct eg_config cfg;
+        struct eg_buf msg = EG_BUF_INIT(2048);
+        eg_config_defaults(&cfg);
+        const char *path = NULL;
+        for (char **e = env; e && *e; e++)
+            if (strncmp(*e, "EGOV_CONFIG=", 12) == 0)
+                path = *e + 12;
+        for (int i = 2; i + 1 < argc; i++)
+            if (strcmp(argv[i], "--config") == 0)
+                path = argv[i + 1];
+        if ((path && eg_config_load_file(&cfg, path, &msg) != EG_OK) ||
+            eg_config_load_env(&cfg, env, &msg) != EG_OK) {
+            eg_cli_error("%s", eg_buf_str(&msg));
+            eg_buf_release(&msg);
+            return EG_EXIT_USAGE;
+        }
+        eg_buf_release(&msg);
+        if (strcmp(name, "audit") == 0) {
+            if (argc < 3) {
+                eg_cli_error("audit: which action? verify, checkpoint or pubkey");
+                return EG_EXIT_USAGE;
+            }
+            eg_log_setup(cfg.log_level, 2);
+            return eg_cmd_audit(&cfg, argc - 2, argv + 2);
+        }
+        return eg_cmd_user(&cfg, name, argc - 2, argv + 2);
+    }
     const struct cmd *c = NULL;
     for (size_t i = 0; i < EG_ARRAY_LEN(cmds); i++)
         if (strcmp(cmds[i].name, name) == 0)

@@ -20,9 +20,17 @@ int eg_cli_main(int argc, char **argv, char **env);
 int eg_cmd_serve(struct eg_config *cfg);
 int eg_cmd_init(struct eg_config *cfg, bool demo);
 int eg_cmd_migrate(struct eg_config *cfg);
+/* egov user ... and egov token ...: cmd is "user" or "token", argv[0] the action. */
+int eg_cmd_user(struct eg_config *cfg, const char *cmd, int argc, char **argv);
 
 /* Opens cfg->db, printing a one-line reason on failure. */
 EG_WUR enum eg_err eg_cli_open_db(const struct eg_config *cfg, struct eg_db **out);
+struct eg_audit;
+struct eg_identity;
+/* Opens the audit signer and the identity service from cfg, printing why not. */
+EG_WUR enum eg_err eg_cli_open_services(const struct eg_config *cfg, struct eg_db *db,
+                                        struct eg_audit **audit, struct eg_identity **identity);
+
 /* Loads the demo province into an empty database (data/demo/province.json). */
 EG_WUR enum eg_err eg_cli_load_demo(struct eg_db *db, size_t *count, struct eg_buf *msg);
 

@@ -1,7 +1,9 @@
 /* cmd_db.c - egov init and egov migrate, and opening the configured database. */
 #include "cli.h"
 
+#include "audit/audit.h"
 #include "directory/directory.h"
+#include "identity/identity.h"
 
 #include <stdio.h>
 
@@ -17,6 +19,42 @@ eg_cli_open_db(const struct eg_config *cfg, struct eg_db **out)
     enum eg_err rc = eg_db_open(cfg->db, &opts, out, &msg);
     if (rc != EG_OK)
         eg_cli_error("%s", msg.len ? msg.p : eg_strerror(rc));
+    eg_buf_release(&msg);
+    return rc;
+}
+
+enum eg_err
+eg_cli_open_services(const struct eg_config *cfg, struct eg_db *db, struct eg_audit **audit,
+                     struct eg_identity **identity)
+{
+    (void)db;
+    *audit = NULL;
+    *identity = NULL;
+    struct eg_buf msg = EG_BUF_INIT(2048);
+    struct eg_audit_opts ao = {
+        .key_path = cfg->audit_key,
+        .anchor_path = cfg->audit_anchor,
+        .create_key = true,
+        .clock = &eg_clock_system,
+    };
+    enum eg_err rc = eg_audit_open(&ao, audit, &msg);
+    if (rc != EG_OK) {
+        eg_cli_error("%s", msg.len ? msg.p : eg_strerror(rc));
+        goto out;
+    }
+    struct eg_identity_config ic;
+    eg_identity_config_defaults(&ic);
+    ic.key_path = cfg->identity_key;
+    ic.breached_path = cfg->breached_list[0] ? cfg->breached_list : NULL;
+    ic.session_idle_ms = cfg->session_idle_ms;
+    ic.session_absolute_ms = cfg->session_absolute_ms;
+    ic.public_url = cfg->public_url;
+    ic.site_name = cfg->smtp_from_name;
+    eg_buf_reset(&msg);
+    rc = eg_identity_open(&ic, identity, &msg);
+    if (rc != EG_OK)
+        eg_cli_error("%s", msg.len ? msg.p : eg_strerror(rc));
+out:
     eg_buf_release(&msg);
     return rc;
 }
@@ -59,6 +97,21 @@ eg_cmd_init(struct eg_config *cfg, bool demo)
     if (rc == EG_OK)
         printf("egov: %s is ready at schema version %d\n", eg_db_url_safe(db),
                eg_db_schema_latest());
+    /* The first signed checkpoint starts the anchor file that later verifies lean on. */
+    if (rc == EG_OK) {
+        struct eg_audit *audit = NULL;
+        struct eg_identity *identity = NULL;
+        rc = eg_cli_open_services(cfg, db, &audit, &identity);
+        struct eg_audit_head head;
+        struct eg_buf msg = EG_BUF_INIT(1024);
+        if (rc == EG_OK)
+            rc = eg_audit_checkpoint(audit, db, eg_clock_now_ms(&eg_clock_system), &head, &msg);
+        if (rc != EG_OK && msg.len)
+            eg_cli_error("%s", msg.p);
+        eg_buf_release(&msg);
+        eg_identity_close(identity);
+        eg_audit_free(audit);
+    }
     if (rc == EG_OK && demo) {
         int64_t units = 0;
         rc = eg_org_unit_count(db, &units);

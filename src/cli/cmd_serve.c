@@ -2,6 +2,10 @@
 #include "cli.h"
 
 #include "api/api.h"
+#include "audit/audit.h"
+#include "gate/gate.h"
+#include "identity/identity.h"
+#include "notify/notify.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -58,6 +62,11 @@ eg_cmd_serve(struct eg_config *cfg)
     struct eg_db *db = NULL;
     struct eg_router *router = NULL;
     struct eg_http_server *srv = NULL;
+    struct eg_audit *audit = NULL;
+    struct eg_audit_ticker *ticker = NULL;
+    struct eg_identity *identity = NULL;
+    struct eg_gate *gate = NULL;
+    struct eg_notifier *notifier = NULL;
     int code = EG_EXIT_FAIL;
     struct eg_buf msg = EG_BUF_INIT(2048);
     struct eg_api api = {.clock = &eg_clock_system, .version = EGOV_VERSION};
@@ -66,7 +75,34 @@ eg_cmd_serve(struct eg_config *cfg)
         goto out;
     if (check_schema(cfg, db) != EG_OK)
         goto out;
+    if (eg_cli_open_services(cfg, db, &audit, &identity) != EG_OK)
+        goto out;
+    if (eg_audit_ticker_start(audit, db, cfg->audit_checkpoint_ms, &ticker) != EG_OK) {
+        eg_cli_error("cannot start the audit checkpoint thread");
+        goto out;
+    }
+    struct eg_notify_config nc = {
+        .smtp =
+            {
+                .url = cfg->smtp_url,
+                .user = cfg->smtp_user,
+                .password = cfg->smtp_password,
+                .from = cfg->smtp_from,
+                .from_name = cfg->smtp_from_name,
+            },
+        .clock = &eg_clock_system,
+    };
+    if (eg_notifier_start(db, &nc, &notifier, &msg) != EG_OK) {
+        eg_cli_error("mail: %s", eg_buf_str(&msg));
+        goto out;
+    }
+    struct eg_gate_config gc = {
+        .db = db, .identity = identity, .clock = &eg_clock_system, .notifier = notifier};
+    if (eg_gate_new(&gc, &gate) != EG_OK)
+        goto out;
     api.db = db;
+    api.identity = identity;
+    api.gate = gate;
     router = eg_router_new();
     if (!router || eg_api_register(router, &api) != EG_OK) {
         eg_cli_error("cannot build the route table");
@@ -92,8 +128,14 @@ eg_cmd_serve(struct eg_config *cfg)
     eg_info("stopped");
     code = EG_EXIT_OK;
 out:
+    /* Order matters: no requests, then no background work, then the database. */
     eg_http_server_free(srv);
+    eg_notifier_stop(notifier);
+    eg_audit_ticker_stop(ticker);
+    eg_identity_close(identity);
     eg_router_free(router);
+    eg_gate_free(gate);
+    eg_audit_free(audit);
     eg_db_close(db);
     eg_buf_release(&msg);
     return code;

@@ -39,7 +39,7 @@ eg_config_defaults(struct eg_config *c)
     c->session_idle_ms = 30LL * 60 * 1000;
     c->session_absolute_ms = 12LL * 3600 * 1000;
     snprintf(c->smtp_url, sizeof(c->smtp_url), "smtp://127.0.0.1:25");
-    snprintf(c->smtp_from, sizeof(c->smtp_from), "no-reply@localhost");
+    snprintf(c->smtp_from, sizeof(c->smtp_from), "no-reply@egov.localdomain");
     snprintf(c->smtp_from_name, sizeof(c->smtp_from_name), "Cổng dịch vụ công");
     snprintf(c->public_url, sizeof(c->public_url), "http://127.0.0.1:8080");
 }

@@ -245,8 +245,7 @@ void eg_hex(const void *p, size_t n, char *out);
  */
 struct eg_pool;
 
-EG_WUR enum eg_err eg_pool_new(int threads, int queue_max, bool low_priority,
-                               struct eg_pool **out);
+EG_WUR enum eg_err eg_pool_new(int threads, int queue_max, bool low_priority, struct eg_pool **out);
 /* EG_ERATE when the queue is full (the caller answers 429). */
 EG_WUR enum eg_err eg_pool_submit(struct eg_pool *p, void (*fn)(void *arg), void *arg);
 /* Runs the queued jobs to the end, then joins and frees. NULL-safe. */

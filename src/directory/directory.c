@@ -189,6 +189,27 @@ eg_org_unit_id(struct eg_tx *tx, const char *code, int64_t *out)
 }
 
 enum eg_err
+eg_org_unit_root(struct eg_tx *tx, int64_t *out)
+{
+    *out = 0;
+    struct eg_stmt *st;
+    bool row = false;
+    enum eg_err rc = eg_tx_prepare(
+        tx,
+        "SELECT id FROM org_unit WHERE parent_id IS NULL ORDER BY valid_to IS NOT NULL, id LIMIT 1",
+        &st);
+    if (rc == EG_OK)
+        rc = eg_stmt_step(st, &row);
+    if (rc == EG_OK && !row)
+        return EG_ENOTFOUND;
+    if (rc == EG_OK) {
+        *out = eg_stmt_i64(st, 0);
+        eg_stmt_reset(st);
+    }
+    return rc;
+}
+
+enum eg_err
 eg_org_unit_count(struct eg_db *db, int64_t *out)
 {
     *out = 0;

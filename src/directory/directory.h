@@ -71,6 +71,9 @@ EG_WUR enum eg_err eg_org_unit_create(struct eg_tx *tx, const struct eg_org_unit
 /* The row id of the unit with this code (open or closed); EG_ENOTFOUND. */
 EG_WUR enum eg_err eg_org_unit_id(struct eg_tx *tx, const char *code, int64_t *out);
 
+/* The root unit (the provincial People's Committee): the unit of province-wide objects. */
+EG_WUR enum eg_err eg_org_unit_root(struct eg_tx *tx, int64_t *out);
+
 /* Number of org units (open or closed). */
 EG_WUR enum eg_err eg_org_unit_count(struct eg_db *db, int64_t *out);
 
@@ -103,5 +106,37 @@ EG_WUR enum eg_err eg_instance_set(struct eg_tx *tx, const char *key, const char
                                    int64_t now_ms);
 /* The value appended to out; EG_ENOTFOUND when unset. */
 EG_WUR enum eg_err eg_instance_get(struct eg_db *db, const char *key, struct eg_buf *out);
+
+/* ---- changing units ---------------------------------------------------------------- */
+
+/* Fields an administrator may change; NULL leaves one as it is. The code never changes. */
+struct eg_org_unit_update {
+    const char *name;
+    const char *name_en;
+    const char *short_name;
+    const char *address;
+    const char *phone;
+    const char *email;
+    const char *website;
+};
+EG_WUR enum eg_err eg_org_unit_update(struct eg_tx *tx, const char *code,
+                                      const struct eg_org_unit_update *u, int64_t now_ms,
+                                      struct eg_buf *msg);
+/*
+ * Closes a unit as of valid_to (YYYY-MM-DD): it stays in the directory, its code
+ * is never reused. A unit with open sub-units cannot close (EG_ECONFLICT).
+ */
+EG_WUR enum eg_err eg_org_unit_close(struct eg_tx *tx, const char *code, const char *valid_to,
+                                     int64_t now_ms, struct eg_buf *msg);
+
+/* ---- staff in units ---------------------------------------------------------------- */
+
+/* Assigns a staff account to a unit with a position ("Chuyên viên", "Trưởng phòng" ...). */
+EG_WUR enum eg_err eg_staff_assign(struct eg_tx *tx, int64_t account_id, int64_t org_unit_id,
+                                   const char *position, int64_t now_ms, struct eg_buf *msg);
+/* The unit of the account's first open assignment (0 if none). */
+EG_WUR enum eg_err eg_staff_primary_unit(struct eg_tx *tx, int64_t account_id, int64_t *out);
+/* [{"org_unit":{"id","code","name"},"position","since"}] for the account's open assignments. */
+EG_WUR enum eg_err eg_staff_assignments(struct eg_tx *tx, int64_t account_id, json_t **out);
 
 #endif /* EG_DIRECTORY_H */

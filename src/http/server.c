@@ -485,11 +485,18 @@ eg_req_suspend(struct eg_req *r, eg_handler_fn finish, void *arg)
 void
 eg_req_resume(struct eg_req *r)
 {
+    /*
+     * Once resumed, the worker may finish and free r at any moment: read what
+     * is needed under the lock, release it, and only then resume. A suspended
+     * connection stays alive until it is resumed, so conn is still valid.
+     */
     pthread_mutex_lock(&r->lock);
     r->resumed = true;
-    if (r->suspended)
-        MHD_resume_connection(r->conn);
+    bool wake = r->suspended;
+    struct MHD_Connection *conn = r->conn;
     pthread_mutex_unlock(&r->lock);
+    if (wake)
+        MHD_resume_connection(conn);
 }
 
 /* After a handler asked to suspend: suspend, unless the work already finished. */

@@ -48,7 +48,10 @@ static void
 test_every_route_documented_and_permitted(void **state)
 {
     (void)state;
-    struct eg_api api = {0};
+    struct eg_gate *gate;
+    struct eg_gate_config gc = {0};
+    assert_int_equal(eg_gate_new(&gc, &gate), EG_OK);
+    struct eg_api api = {.gate = gate};
     struct eg_router *r = eg_router_new();
     assert_int_equal(eg_api_register(r, &api), EG_OK);
     assert_true(eg_router_count(r) >= 7);
@@ -73,6 +76,13 @@ test_every_route_documented_and_permitted(void **state)
         if (!op)
             print_error("route %s %s is missing from openapi.json\n", rt->method, rt->pattern);
         assert_non_null(op);
+        /* The document states the same permission as the route table. */
+        const char *perm = json_string_value(json_object_get(op, "x-egov-permission"));
+        if (!perm || strcmp(perm, rt->perm) != 0)
+            print_error("route %s %s: openapi.json says permission %s, the table %s\n",
+                        rt->method, rt->pattern, perm ? perm : "(none)", rt->perm);
+        assert_non_null(perm);
+        assert_string_equal(perm, rt->perm);
         documented++;
     }
     /* And nothing documented that the server does not answer. */
@@ -86,6 +96,7 @@ test_every_route_documented_and_permitted(void **state)
     assert_int_equal(ops, documented);
     json_decref(doc);
     eg_router_free(r);
+    eg_gate_free(gate);
 }
 
 /* A route that forgets its permission cannot enter the table. */

@@ -100,7 +100,7 @@ test_defaults(void **state)
     assert_string_equal(c.smtp_url, "smtp://127.0.0.1:25");
     assert_string_equal(c.smtp_user, "");
     assert_string_equal(c.smtp_password, "");
-    assert_string_equal(c.smtp_from, "no-reply@localhost");
+    assert_string_equal(c.smtp_from, "no-reply@egov.localdomain");
     assert_string_equal(c.smtp_from_name, "Cổng dịch vụ công");
     assert_string_equal(c.public_url, "http://127.0.0.1:8080");
 }
