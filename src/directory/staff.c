@@ -47,7 +47,7 @@ eg_org_unit_update(struct eg_tx *tx, const char *code, const struct eg_org_unit_
         rc = eg_text_fold(u->name, strlen(u->name), &fold);
     if (rc == EG_OK && u->name && u->short_name && eg_buf_addc(&fold, ' ') == EG_OK)
         rc = eg_text_fold(u->short_name, strlen(u->short_name), &fold);
-    struct eg_stmt *st;
+    struct eg_stmt *st = NULL;
     bool row;
     if (rc == EG_OK)
         rc = eg_tx_prepare(tx,

@@ -336,8 +336,8 @@ framing_refused(struct eg_req *r, const char *version)
      * would silently cut it. The version follows the target in the same
      * buffer, so a target that ends early is one with a NUL in it.
      */
-    bool cut =
-        r->raw_ptr && version && *version && version != r->raw_ptr + strlen(r->raw_target) + 1;
+    bool cut = r->raw_ptr && r->raw_target && version && *version &&
+               version != r->raw_ptr + strlen(r->raw_target) + 1;
     int status = 0;
     if (c.bytes > r->srv->cfg.max_header)
         status = 431;

@@ -21,7 +21,7 @@ say(struct eg_buf *msg, enum eg_err rc, const char *why)
 static int
 year_of(int64_t now_ms)
 {
-    time_t t = (time_t)(now_ms / 1000 + 7 * 3600);
+    time_t t = (time_t)(now_ms / 1000 + 7LL * 3600);
     struct tm tm;
     gmtime_r(&t, &tm);
     return tm.tm_year + 1900;
@@ -255,7 +255,7 @@ eg_account_find(const struct eg_identity *id, struct eg_tx *tx, const char *logi
             rc = eg_stmt_bind_text(st, 1, key, SIZE_MAX);
     } else {
         size_t i = 0;
-        for (; login[i] && i < sizeof(key) - 1; i++)
+        for (; i < sizeof(key) - 1 && login[i]; i++)
             key[i] = (login[i] >= 'A' && login[i] <= 'Z') ? (char)(login[i] - 'A' + 'a') : login[i];
         key[i] = '\0';
         rc = eg_tx_prepare(tx, "SELECT id FROM account WHERE login = ?", &st);

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MASTER_LEN 32
+#define MASTER_LEN ((size_t)32)
 
 void
 eg_identity_config_defaults(struct eg_identity_config *c)
@@ -68,7 +68,8 @@ load_master(const char *path, unsigned char key[MASTER_LEN], struct eg_buf *msg)
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd < 0)
             return say(msg, "cannot create the identity key %s: %s", path, strerror(errno));
-        bool ok = write(fd, hex, 2 * MASTER_LEN + 1) == 2 * MASTER_LEN + 1 && fsync(fd) == 0;
+        bool ok =
+            write(fd, hex, 2 * MASTER_LEN + 1) == (ssize_t)(2 * MASTER_LEN + 1) && fsync(fd) == 0;
         close(fd);
         sodium_memzero(hex, sizeof(hex));
         return ok ? EG_OK : say(msg, "cannot write the identity key %s: %s", path, "write failed");
@@ -77,7 +78,7 @@ load_master(const char *path, unsigned char key[MASTER_LEN], struct eg_buf *msg)
         return say(msg, "cannot read the identity key %s: %s", path, strerror(errno));
     ssize_t n = read(fd, hex, sizeof(hex) - 1);
     close(fd);
-    if (n < 2 * MASTER_LEN)
+    if (n < (ssize_t)(2 * MASTER_LEN))
         return say(msg, "the identity key %s is %s", path, "too short");
     size_t got = 0;
     if (sodium_hex2bin(key, MASTER_LEN, hex, 2 * MASTER_LEN, NULL, &got, NULL) != 0 ||

@@ -76,8 +76,8 @@ EG_WUR enum eg_err eg_login_name_check(const char *s, struct eg_buf *msg);
 
 /* ---- passwords ---------------------------------------------------------------- */
 
-#define EG_PASSWORD_MIN 12  /* Unicode characters */
-#define EG_PASSWORD_MAX 128 /* characters; longer is refused, never truncated */
+#define EG_PASSWORD_MIN ((size_t)12)  /* Unicode characters */
+#define EG_PASSWORD_MAX ((size_t)128) /* characters; longer is refused, never truncated */
 
 /* Length in characters, valid UTF-8, and not on the breached list. */
 EG_WUR enum eg_err eg_password_check(const struct eg_identity *id, const char *pw,

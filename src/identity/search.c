@@ -53,7 +53,7 @@ plan(const struct eg_identity *id, const struct eg_account_query *q, struct plan
         return EG_OK;
     /* A login, tax code or email matches exactly; otherwise the name's words, in any order. */
     size_t i = 0;
-    for (; q->q[i] && i < sizeof(p->exact) - 1; i++)
+    for (; i < sizeof(p->exact) - 1 && q->q[i]; i++)
         p->exact[i] = (q->q[i] >= 'A' && q->q[i] <= 'Z') ? (char)(q->q[i] - 'A' + 'a') : q->q[i];
     p->exact[i] = '\0';
     struct eg_buf fold = EG_BUF_INIT(1024);
@@ -146,7 +146,7 @@ eg_account_search(const struct eg_identity *id, struct eg_tx *tx, const struct e
              "SELECT a.id, a.kind, a.login, a.name, a.email, a.status, a.pid_enc, a.tax_code FROM "
              "account a%s ORDER BY a.id LIMIT ? OFFSET ?",
              p->where);
-    struct eg_stmt *st;
+    struct eg_stmt *st = NULL;
     json_t *items = json_array();
     int i = 1;
     if (rc == EG_OK)

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #define STEP_MS 30000
-#define SECRET_BYTES 20 /* 160 bits, as RFC 4226 recommends */
+#define SECRET_BYTES ((size_t)20) /* 160 bits, as RFC 4226 recommends */
 #define RECOVERY_CODES 10
 
 static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

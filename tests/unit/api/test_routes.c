@@ -79,8 +79,8 @@ test_every_route_documented_and_permitted(void **state)
         /* The document states the same permission as the route table. */
         const char *perm = json_string_value(json_object_get(op, "x-egov-permission"));
         if (!perm || strcmp(perm, rt->perm) != 0)
-            print_error("route %s %s: openapi.json says permission %s, the table %s\n",
-                        rt->method, rt->pattern, perm ? perm : "(none)", rt->perm);
+            print_error("route %s %s: openapi.json says permission %s, the table %s\n", rt->method,
+                        rt->pattern, perm ? perm : "(none)", rt->perm);
         assert_non_null(perm);
         assert_string_equal(perm, rt->perm);
         documented++;
