@@ -27,6 +27,7 @@ chmod 755 "$tmp"
 pgdir="$tmp/pg"
 cleanup() {
   scripts/pg-test-server.sh stop "$pgdir" >/dev/null 2>&1 || true
+  tests/ldap/slapd.sh stop "$tmp/ldap" >/dev/null 2>&1 || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -34,6 +35,13 @@ trap cleanup EXIT
 step "quick checks"
 run layers python3 tests/tools/test_check_layers.py
 run lint-quick tools/lint.sh --quick
+
+step "LDAP (slapd)"
+ldapdir="$tmp/ldap"
+eval "$(tests/ldap/slapd.sh start "$ldapdir")"
+export EGOV_TEST_LDAP_URL EGOV_TEST_LDAP_BIND_DN EGOV_TEST_LDAP_BIND_PASSWORD EGOV_TEST_LDAP_BASE \
+  EGOV_TEST_LDAPS_URL EGOV_TEST_LDAP_CA_FILE
+echo "test slapd at $EGOV_TEST_LDAP_URL"
 
 step "PostgreSQL"
 pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -1,6 +1,7 @@
 /* app.c - subcommand dispatch and flag parsing. */
 #include "cli.h"
 #include "cli/cmd_audit.h"
+#include "cli/cmd_ldap.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -29,6 +30,8 @@ static const char usage[] =
     "             prints only the token on standard output\n"
     "  token revoke --id N\n"
     "  audit verify [--pubkey PATH] [--anchor PATH] | audit checkpoint | audit pubkey\n"
+    "  ldap export            write the directory's units and staff to LDAP (ldap_* settings)\n"
+    "  ldap test-bind --login LOGIN --password-stdin\n"
     "  version    print the version and the schema version\n"
     "  help       show this text\n"
     "\n"
@@ -210,7 +213,8 @@ eg_cli_main(int argc, char **argv, char **env)
         name = "help";
     if (strcmp(name, "--version") == 0)
         name = "version";
-    if (strcmp(name, "user") == 0 || strcmp(name, "token") == 0 || strcmp(name, "audit") == 0) {
+    if (strcmp(name, "user") == 0 || strcmp(name, "token") == 0 || strcmp(name, "audit") == 0 ||
+        strcmp(name, "ldap") == 0) {
         /* These parse their own flags after the defaults, the file and the environment. */
         struct eg_config cfg;
         struct eg_buf msg = EG_BUF_INIT(2048);
@@ -229,12 +233,14 @@ eg_cli_main(int argc, char **argv, char **env)
             return EG_EXIT_USAGE;
         }
         eg_buf_release(&msg);
-        if (strcmp(name, "audit") == 0) {
+        if (strcmp(name, "audit") == 0 || strcmp(name, "ldap") == 0) {
             if (argc < 3) {
-                eg_cli_error("audit: which action? verify, checkpoint or pubkey");
+                eg_cli_error("%s: which action? (see 'egov help')", name);
                 return EG_EXIT_USAGE;
             }
             eg_log_setup(cfg.log_level, 2);
+            if (strcmp(name, "ldap") == 0)
+                return eg_cmd_ldap(&cfg, argc - 2, argv + 2);
             return eg_cmd_audit(&cfg, argc - 2, argv + 2);
         }
         return eg_cmd_user(&cfg, name, argc - 2, argv + 2);

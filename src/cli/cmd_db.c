@@ -49,6 +49,7 @@ eg_cli_open_services(const struct eg_config *cfg, struct eg_db *db, struct eg_au
     ic.session_idle_ms = cfg->session_idle_ms;
     ic.session_absolute_ms = cfg->session_absolute_ms;
     ic.public_url = cfg->public_url;
+    ic.ldap = cfg->ldap;
     ic.site_name = cfg->smtp_from_name;
     eg_buf_reset(&msg);
     rc = eg_identity_open(&ic, identity, &msg);

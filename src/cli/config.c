@@ -42,6 +42,7 @@ eg_config_defaults(struct eg_config *c)
     snprintf(c->smtp_from, sizeof(c->smtp_from), "no-reply@egov.localdomain");
     snprintf(c->smtp_from_name, sizeof(c->smtp_from_name), "Cổng dịch vụ công");
     snprintf(c->public_url, sizeof(c->public_url), "http://127.0.0.1:8080");
+    eg_ldap_config_defaults(&c->ldap);
 }
 
 static enum eg_err
@@ -254,6 +255,11 @@ eg_config_set(struct eg_config *c, const char *key, const char *v, const char *o
         if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
             return bad(msg, origin, key, "must start with http:// or https://", v);
         return set_str(c->public_url, sizeof(c->public_url), v, origin, key, msg);
+    }
+    if (strncmp(key, "ldap_", 5) == 0) {
+        rc = eg_ldap_config_set(&c->ldap, key, v, origin, msg);
+        if (rc != EG_ENOTFOUND)
+            return rc;
     }
     return bad(msg, origin, key, "is not a setting egov knows", NULL);
 }

@@ -7,7 +7,10 @@
 #define EG_CLI_CONFIG_H
 
 #include "core/core.h"
+#include "directory/directory.h"
 #include "http/http.h"
+
+#define EG_CONFIG_HAS_LDAP 1
 
 #define EG_CONFIG_STR 1024
 
@@ -45,6 +48,8 @@ struct eg_config {
     char smtp_from_name[256];
     /* the address people reach egov at, for links in mail ("https://dichvucong.example.vn") */
     char public_url[EG_CONFIG_STR];
+    /* staff sign-in by LDAP bind, and the directory's export (ldap_* settings) */
+    struct eg_ldap_config ldap;
 };
 
 void eg_config_defaults(struct eg_config *c);

@@ -139,4 +139,133 @@ EG_WUR enum eg_err eg_staff_primary_unit(struct eg_tx *tx, int64_t account_id, i
 /* [{"org_unit":{"id","code","name"},"position","since"}] for the account's open assignments. */
 EG_WUR enum eg_err eg_staff_assignments(struct eg_tx *tx, int64_t account_id, json_t **out);
 
+/* ==== LDAP (src/directory/ldap.c, docs/ldap.md) ==================================== */
+
+/*
+ * Staff sign-in against an external LDAP server or Active Directory, and a one-way
+ * export of the directory into LDAP, through libldap (OpenLDAP 2.5).
+ *
+ * Sign-in is search-then-bind: the service account (or an anonymous session when no
+ * bind DN is set) finds the one entry matching ldap_user_filter, with the login
+ * escaped per RFC 4515; then a simple bind as that entry's DN with the password on the
+ * same connection decides. egov never stores or logs these passwords. An empty
+ * password is refused before anything is sent (an LDAP bind with an empty password is
+ * an "unauthenticated bind" that some servers answer with success).
+ *
+ * Export: egov is the source. ldap_export_base is egov's: every organizationalUnit and
+ * inetOrgPerson below it that egov does not export is deleted; other entries are left
+ * alone. Nothing is written outside it.
+ *
+ * Every call opens its own connection and closes it before returning: no state is
+ * kept between calls, so all of this may be used from any thread. Calls block for at
+ * most the configured timeouts per network step; run them off the HTTP workers.
+ */
+
+#define EG_LDAP_STR 1024
+
+struct eg_ldap_config {
+    char url[EG_LDAP_STR];         /* "ldap://h:389", "ldaps://h:636", "ldapi://"; several,
+                                      space-separated, are tried in order; "" = LDAP off */
+    bool starttls;                 /* ldap:// upgraded with StartTLS (never with ldaps://) */
+    char ca_file[EG_LDAP_STR];     /* PEM CA certificates; "" = the system's */
+    char bind_dn[EG_LDAP_STR];     /* the service account; "" = search anonymously */
+    char bind_password[256];       /* secret: never logged */
+    char user_base[EG_LDAP_STR];   /* where sign-in searches (subtree) */
+    char user_filter[EG_LDAP_STR]; /* every "%s" becomes the escaped login */
+    char export_base[EG_LDAP_STR]; /* where export writes; must exist */
+    long long connect_timeout_ms;  /* TCP (and TLS) connect, per server */
+    long long timeout_ms;          /* each LDAP operation */
+    bool allow_plaintext;          /* allow ldap:// without StartTLS to a non-loopback host */
+    int page_size;                 /* export's paged search; not a setting (tests use small) */
+};
+
+/*
+ * Defaults: no URL (LDAP off), filter "(&(objectClass=inetOrgPerson)(uid=%s))",
+ * connect timeout 5 s, operation timeout 10 s, page size 500.
+ */
+void eg_ldap_config_defaults(struct eg_ldap_config *c);
+/*
+ * Sets one setting by its config-file name: ldap_url, ldap_starttls, ldap_ca_file,
+ * ldap_bind_dn, ldap_bind_password, ldap_user_base, ldap_user_filter,
+ * ldap_export_base, ldap_connect_timeout, ldap_timeout, ldap_allow_plaintext. Each
+ * value is checked on its own (URL scheme, DN syntax, filter shape, ranges); a bad one
+ * is EG_EINVAL with "ORIGIN: KEY: why" in msg. A key that is not one of these is
+ * EG_ENOTFOUND and msg is untouched, so a caller can fall through to its other keys.
+ */
+EG_WUR enum eg_err eg_ldap_config_set(struct eg_ldap_config *c, const char *key, const char *value,
+                                      const char *origin, struct eg_buf *msg);
+/* Whether LDAP is configured at all (ldap_url is set). */
+bool eg_ldap_enabled(const struct eg_ldap_config *c);
+/*
+ * The settings taken together: a URL is set; ldaps:// and StartTLS are not both asked
+ * for; no password would cross a network in clear (ldap:// to a host that is not
+ * loopback needs StartTLS, unless allow_plaintext); sign-in needs user_base
+ * (for_export false); export needs export_base and bind_dn, and export_base must not
+ * contain user_base or sit inside it (export deletes what it does not own).
+ * Call it at start-up so a bad configuration fails early; EG_EINVAL with msg.
+ */
+EG_WUR enum eg_err eg_ldap_config_check(const struct eg_ldap_config *c, bool for_export,
+                                        struct eg_buf *msg);
+
+/*
+ * Appends s escaped for use as a value in an LDAP filter (RFC 4515): '*', '(', ')',
+ * '\\', NUL and every byte outside printable ASCII become a backslash and two hex
+ * digits, so no login can add to or change a filter.
+ */
+EG_WUR enum eg_err eg_ldap_filter_escape(const char *s, size_t n, struct eg_buf *out);
+
+/* Who signed in. Strings are malloc'ed (NULL when the entry has no such attribute). */
+struct eg_ldap_person {
+    char *dn;
+    char *cn;
+    char *mail;
+    char *display_name;
+};
+/* Frees the strings; the struct may be reused. NULL-safe. */
+void eg_ldap_person_release(struct eg_ldap_person *p);
+
+/*
+ * Checks login and password against LDAP (search, then bind as the entry found).
+ *   EG_OK          the password is right; out is filled (release it).
+ *   EG_EFORBIDDEN  wrong password, unknown login, several entries matching, an empty
+ *                  password or login: one answer for all, and the same msg.
+ *   EG_EUNAVAIL    the server cannot be reached or does not answer within the
+ *                  timeouts, TLS fails, the service account is refused, or LDAP is
+ *                  not (or badly) configured: the caller answers 503, not "wrong
+ *                  password". msg says why, for the log.
+ *   EG_ENOMEM, EG_EIO  anything else.
+ * msg never holds the password.
+ */
+EG_WUR enum eg_err eg_ldap_authenticate(const struct eg_ldap_config *c, const char *login,
+                                        const char *password, struct eg_ldap_person *out,
+                                        struct eg_buf *msg);
+
+struct eg_ldap_export_report {
+    size_t added;     /* entries created */
+    size_t modified;  /* entries whose attributes were changed or that were moved */
+    size_t deleted;   /* entries removed: closed units, disabled or removed staff */
+    size_t unchanged; /* entries that already matched */
+};
+
+/*
+ * Writes the directory under c->export_base, as the service account:
+ *   - every org unit that is open, and whose ancestors are all open, as
+ *     organizationalUnit "ou=CODE" under its parent's entry (the root unit under the
+ *     base), with description = name, postalAddress = address, telephoneNumber = phone;
+ *   - "ou=people" under the base, for staff without a current assignment;
+ *   - every active staff account as inetOrgPerson "uid=LOGIN" under the unit of its
+ *     first open assignment whose unit is exported (else under ou=people), with
+ *     cn = displayName = name, sn = the first word of the name (the family name),
+ *     givenName = the last word, mail, telephoneNumber, title = the position.
+ * Only what differs is written (values compared byte for byte), so a second run
+ * changes nothing. Entries of those two classes below the base that egov does not
+ * export are deleted, deepest first. rep counts what was done, also on failure
+ * (a later run finishes the job). EG_EINVAL for bad settings, EG_ENOTFOUND when the
+ * base does not exist, EG_EUNAVAIL when the server cannot be reached, EG_EFORBIDDEN
+ * when the service account may not write, EG_ECONFLICT when an entry egov must delete
+ * has children it does not own; msg names the entry.
+ */
+EG_WUR enum eg_err eg_ldap_export(const struct eg_ldap_config *c, struct eg_db *db,
+                                  struct eg_ldap_export_report *rep, struct eg_buf *msg);
+
 #endif /* EG_DIRECTORY_H */

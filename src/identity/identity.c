@@ -25,6 +25,7 @@ eg_identity_config_defaults(struct eg_identity_config *c)
     c->attempts_per_account_hour = 100;
     c->attempts_per_ip_hour = 1000;
     c->public_url = "http://127.0.0.1:8080";
+    eg_ldap_config_defaults(&c->ldap);
     c->site_name = "Cổng dịch vụ công";
 }
 

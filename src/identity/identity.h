@@ -25,6 +25,7 @@
 
 #include "core/core.h"
 #include "db/db.h"
+#include "directory/directory.h"
 
 struct eg_identity;
 
@@ -39,6 +40,7 @@ struct eg_identity_config {
     int attempts_per_ip_hour;      /* evaluated attempts per address and hour (default 1000) */
     const char *public_url;        /* links in mail: "https://dichvucong.nghean.gov.vn" */
     const char *site_name;         /* mail subjects and greetings */
+    struct eg_ldap_config ldap;    /* staff with auth_source 'ldap' sign in by bind; url "" = off */
 };
 
 void eg_identity_config_defaults(struct eg_identity_config *c);

@@ -92,6 +92,7 @@ sweep(struct eg_tx *tx, int64_t minute)
 
 struct candidate {
     int64_t id;
+    char login[80];
     char hash[crypto_pwhash_STRBYTES];
     bool active, pending, totp, local, privileged;
 };
@@ -109,8 +110,8 @@ load_candidate(const struct eg_identity *id, struct eg_tx *tx, const char *login
     struct eg_stmt *st;
     bool row = false;
     rc = eg_tx_prepare(tx,
-                       "SELECT password_hash, status, totp_enabled, auth_source FROM account "
-                       "WHERE id = ?",
+                       "SELECT password_hash, status, totp_enabled, auth_source, login FROM "
+                       "account WHERE id = ?",
                        &st);
     if (rc == EG_OK)
         rc = eg_stmt_bind_i64(st, 1, c->id);
@@ -124,6 +125,8 @@ load_candidate(const struct eg_identity *id, struct eg_tx *tx, const char *login
         c->pending = strcmp(eg_stmt_text(st, 1), "pending") == 0;
         c->totp = eg_stmt_i64(st, 2) != 0;
         c->local = strcmp(eg_stmt_text(st, 3), "local") == 0;
+        if (eg_stmt_text(st, 4))
+            snprintf(c->login, sizeof(c->login), "%s", eg_stmt_text(st, 4));
         rc = eg_stmt_step(st, &row);
     }
     if (rc == EG_OK && c->id)
@@ -226,10 +229,24 @@ eg_login(const struct eg_identity *id, struct eg_db *db, const struct eg_login_r
     }
     /* Step 2, outside any transaction: the slow part. */
     bool match = false;
-    if (evaluate && c.id && c.local && c.hash[0])
+    if (evaluate && c.id && !c.local && c.login[0] && eg_ldap_enabled(&id->cfg.ldap)) {
+        /* Staff of the province's directory: a bind with the account's own login. */
+        struct eg_ldap_person person;
+        struct eg_buf lmsg = EG_BUF_INIT(1024);
+        rc = eg_ldap_authenticate(&id->cfg.ldap, c.login, pw, &person, &lmsg);
+        match = rc == EG_OK;
+        if (match)
+            eg_ldap_person_release(&person);
+        if (rc == EG_EUNAVAIL)
+            eg_warn("sign-in: LDAP unavailable: %s", eg_buf_str(&lmsg));
+        eg_buf_release(&lmsg);
+        if (rc == EG_EUNAVAIL)
+            return EG_EUNAVAIL; /* the directory is down: 503, not "wrong password" */
+    } else if (evaluate && c.id && c.local && c.hash[0]) {
         match = eg_password_verify(c.hash, pw) == EG_OK;
-    else
+    } else {
         eg_password_dummy_verify(id, pw);
+    }
     sodium_memzero(c.hash, sizeof(c.hash));
     /* Approve and admin roles need a second factor: without one, only setting it up. */
     if (match && c.active)
