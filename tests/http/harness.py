@@ -331,7 +331,8 @@ class Server:
         self.cmd = cmd
         with open(self._err_path, "wb") as err, open(self._out_path, "wb") as out:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                         env=clean_env(self.env), cwd=self.cwd)
+                                         env=clean_env({**self.ctx.keys_env(), **self.env}),
+                                         cwd=self.cwd)
         if self.wait:
             self.wait_ready()
         return self
@@ -584,9 +585,21 @@ class Context:
         self._servers.append(s)
         return s
 
+    def keys_env(self):
+        """Each test's own identity and audit keys and anchor file, outside the source tree
+        (egov's defaults would put them in var/ of the current directory). Explicit
+        EGOV_* settings of a test win over these."""
+        if not hasattr(self, "_keys_env"):
+            d = self.tempdir("egov-keys-")
+            self._keys_env = {"EGOV_IDENTITY_KEY": os.path.join(d, "identity.key"),
+                              "EGOV_AUDIT_KEY": os.path.join(d, "audit.key"),
+                              "EGOV_AUDIT_ANCHOR": os.path.join(d, "audit-anchor.log")}
+        return self._keys_env
+
     def egov(self, args, env=None, cwd=None, timeout=30, input=None):
+        merged = {**self.keys_env(), **(env or {})}
         p = subprocess.run([self.egov_path] + list(args), capture_output=True, text=True,
-                           env=clean_env(env), cwd=cwd, timeout=timeout, input=input,
+                           env=clean_env(merged), cwd=cwd, timeout=timeout, input=input,
                            errors="replace")
         sanitizer_check(p.stderr, "egov " + " ".join(args[:1]))
         return p
