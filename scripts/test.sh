@@ -76,7 +76,8 @@ suite build 1000 200 -DCMAKE_BUILD_TYPE=RelWithDebInfo
 if [ "${EGOV_TEST_SKIP_ASAN:-0}" != 1 ]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  suite build-asan 100 40 -DCMAKE_BUILD_TYPE=Debug -DEGOV_SANITIZE=ON
+  # The sanitized suite skips the one test that waits out a real idle timeout.
+  EGOV_TEST_FAST=1 suite build-asan 100 40 -DCMAKE_BUILD_TYPE=Debug -DEGOV_SANITIZE=ON
   unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
 

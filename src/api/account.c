@@ -174,6 +174,18 @@ eg_api_token_new(struct eg_call *c, void *ctx)
         return;
     }
     eg_buf_release(&msg);
+    /* A token never mints a token wider than itself. */
+    if (c->who.via_token) {
+        static const char *const all[] = {"read", "write", "admin"};
+        for (size_t i = 0; i < EG_ARRAY_LEN(all); i++) {
+            if (strstr(scopes, all[i]) && !strstr(c->who.scopes, all[i])) {
+                eg_resp_error(c->req, 403, "insufficient_scope",
+                              "Mã truy cập không thể tạo mã có phạm vi rộng hơn chính nó.");
+                json_decref(in);
+                return;
+            }
+        }
+    }
     json_t *ttl = json_object_get(in, "ttl_days");
     long long days = json_is_integer(ttl) ? json_integer_value(ttl) : 90;
     char token[64], who[40];

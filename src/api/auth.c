@@ -138,7 +138,7 @@ eg_api_login(struct eg_call *c, void *ctx)
     (void)ctx;
     static const struct eg_json_field fields[] = {
         {"login", EG_JSON_STRING, true, LOGIN_MAX, 0, 0},
-        {"password", EG_JSON_STRING, true, PASSWORD_MAX_BYTES, 0, 0},
+        {"password", EG_JSON_SECRET, true, PASSWORD_MAX_BYTES, 0, 0},
     };
     if (!same_origin(c->req)) {
         eg_resp_error(c->req, 403, "cross_origin",
@@ -196,6 +196,11 @@ eg_api_login_mfa(struct eg_call *c, void *ctx)
     }
     if (rc == EG_EFORBIDDEN) {
         eg_resp_error(c->req, 401, "invalid_code", "Mã xác thực không đúng hoặc đã được dùng.");
+        return;
+    }
+    if (rc == EG_ERATE) {
+        eg_resp_header(c->req, "Retry-After", "600");
+        eg_resp_error(c->req, 429, "rate_limited", NULL);
         return;
     }
     if (rc != EG_OK) {
@@ -268,7 +273,8 @@ eg_api_my_session_delete(struct eg_call *c, void *ctx)
     }
     /* Only one's own sessions: someone else's id is simply not found. */
     json_t *list;
-    enum eg_err rc = eg_session_list(c->db, c->who.account_id, c->who.session_id, c->now_ms, &list);
+    enum eg_err rc =
+        eg_session_list(c->identity, c->db, c->who.account_id, c->who.session_id, c->now_ms, &list);
     if (rc != EG_OK) {
         eg_resp_err(c->req, rc, NULL);
         return;
@@ -293,7 +299,8 @@ eg_api_my_sessions(struct eg_call *c, void *ctx)
 {
     (void)ctx;
     json_t *list;
-    enum eg_err rc = eg_session_list(c->db, c->who.account_id, c->who.session_id, c->now_ms, &list);
+    enum eg_err rc =
+        eg_session_list(c->identity, c->db, c->who.account_id, c->who.session_id, c->now_ms, &list);
     if (rc != EG_OK) {
         eg_resp_err(c->req, rc, NULL);
         return;
@@ -444,8 +451,8 @@ eg_api_me_password(struct eg_call *c, void *ctx)
 {
     (void)ctx;
     static const struct eg_json_field fields[] = {
-        {"current_password", EG_JSON_STRING, true, PASSWORD_MAX_BYTES, 0, 0},
-        {"new_password", EG_JSON_STRING, true, PASSWORD_MAX_BYTES, 0, 0},
+        {"current_password", EG_JSON_SECRET, true, PASSWORD_MAX_BYTES, 0, 0},
+        {"new_password", EG_JSON_SECRET, true, PASSWORD_MAX_BYTES, 0, 0},
     };
     json_t *in;
     if (eg_api_read_json(c->req, &in) != EG_OK)

@@ -94,7 +94,7 @@ eg_api_signup(struct eg_call *c, void *ctx)
         {"birth_date", EG_JSON_STRING, false, 10, 0, 0},
         {"address", EG_JSON_STRING, false, 300, 0, 0},
         {"admin_unit", EG_JSON_STRING, false, 300, 0, 0},
-        {"password", EG_JSON_STRING, true, PASSWORD_MAX_BYTES, 0, 0},
+        {"password", EG_JSON_SECRET, true, PASSWORD_MAX_BYTES, 0, 0},
     };
     json_t *in;
     if (eg_api_read_json(c->req, &in) != EG_OK)
@@ -255,7 +255,7 @@ eg_api_reset_confirm(struct eg_call *c, void *ctx)
     (void)ctx;
     static const struct eg_json_field fields[] = {
         {"token", EG_JSON_STRING, true, 64, 0, 0},
-        {"password", EG_JSON_STRING, true, PASSWORD_MAX_BYTES, 0, 0},
+        {"password", EG_JSON_SECRET, true, PASSWORD_MAX_BYTES, 0, 0},
     };
     json_t *in;
     if (eg_api_read_json(c->req, &in) != EG_OK)

@@ -165,6 +165,7 @@ enum eg_json_type {
     EG_JSON_OBJECT,
     EG_JSON_ARRAY,
     EG_JSON_NUMBER,
+    EG_JSON_SECRET, /* a string kept as typed: a password (its owner normalises it) */
 };
 
 /* A declared input field (kcgi's kvalid): what a handler is willing to accept. */

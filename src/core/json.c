@@ -99,7 +99,8 @@ static enum eg_err
 check_one(const json_t *v, const struct eg_json_field *f, struct eg_buf *msg)
 {
     switch (f->type) {
-    case EG_JSON_STRING: {
+    case EG_JSON_STRING:
+    case EG_JSON_SECRET: {
         if (!json_is_string(v))
             return fail(msg, f->name, "phải là chuỗi");
         const char *s = json_string_value(v);
@@ -109,7 +110,7 @@ check_one(const json_t *v, const struct eg_json_field *f, struct eg_buf *msg)
             return fail(msg, f->name, "quá dài");
         if (memchr(s, '\0', n) || has_control(s, n))
             return fail(msg, f->name, "chứa ký tự điều khiển");
-        if (!eg_text_is_nfc(s, n))
+        if (f->type != EG_JSON_SECRET && !eg_text_is_nfc(s, n))
             return fail(msg, f->name, "phải ở dạng Unicode NFC");
         return EG_OK;
     }

@@ -158,8 +158,8 @@ static void
 deny(struct eg_call *c, enum eg_err rc, const char *perm, const char *code, const char *message)
 {
     if (rc == EG_EUNAUTH) {
-        if (c->who.via_token || eg_req_header(c->req, "Authorization"))
-            eg_resp_header(c->req, "WWW-Authenticate", "Bearer realm=\"egov\"");
+        /* RFC 9110 §15.5.2: a 401 says how to authenticate. */
+        eg_resp_header(c->req, "WWW-Authenticate", "Bearer realm=\"egov\"");
         eg_resp_error(c->req, 401, code ? code : "unauthenticated", message);
         return;
     }

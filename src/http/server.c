@@ -616,7 +616,7 @@ bind_address(const struct eg_http_config *cfg, struct sockaddr_storage *ss, stru
 static size_t
 pool_size(const struct eg_http_config *cfg)
 {
-    return cfg->max_header * 2 + (size_t)32 * 1024;
+    return cfg->max_header * 2 + (size_t)4 * 1024;
 }
 
 static int
@@ -664,7 +664,7 @@ eg_http_server_start(const struct eg_http_config *cfg, struct eg_router *router,
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
         on_mhd_log, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns,
+        (unsigned)(threads > 1 ? threads : 0), MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->conn_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
         cfg->idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool_size(cfg),
         MHD_OPTION_STRICT_FOR_CLIENT, 0, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,

@@ -199,8 +199,9 @@ EG_WUR enum eg_err eg_session_revoke_all(struct eg_tx *tx, int64_t account_id, i
 EG_WUR enum eg_err eg_session_complete_mfa(struct eg_tx *tx, int64_t session_id, int64_t now_ms,
                                            char token[EG_TOKEN_TEXT]);
 /* The account's open sessions: [{"id","created_at","last_seen_at","remote","user_agent","current"}]. */
-EG_WUR enum eg_err eg_session_list(struct eg_db *db, int64_t account_id, int64_t current_session,
-                                   int64_t now_ms, json_t **out);
+EG_WUR enum eg_err eg_session_list(const struct eg_identity *id, struct eg_db *db,
+                                   int64_t account_id, int64_t current_session, int64_t now_ms,
+                                   json_t **out);
 
 /* ---- API tokens ------------------------------------------------------------------ */
 

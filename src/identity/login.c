@@ -134,18 +134,26 @@ load_candidate(const struct eg_identity *id, struct eg_tx *tx, const char *login
     return rc;
 }
 
-/* Step 1: throttling and lookup, in one short write transaction. */
+/*
+ * Step 1: lookup and throttling, in one short write transaction. The per-login
+ * count is kept per account when the login names one (whichever of its
+ * identifiers was typed), and per typed login otherwise, so that known and
+ * unknown logins behave alike.
+ */
 static enum eg_err
-admit(const struct eg_identity *id, struct eg_db *db, const struct eg_login_request *rq,
-      const char *lkey, const char *ikey, int64_t minute, bool *evaluate, bool *ip_blocked,
-      struct candidate *c)
+admit(const struct eg_identity *id, struct eg_db *db, const struct eg_login_request *rq, char *lkey,
+      const char *ikey, int64_t minute, bool *evaluate, bool *ip_blocked, struct candidate *c)
 {
     struct eg_tx *tx;
     int64_t by_login = 0, by_ip = 0;
     enum eg_err rc = eg_db_begin(db, EG_TX_WRITE, &tx);
     if (rc != EG_OK)
         return rc;
-    rc = recent(tx, lkey, minute, &by_login);
+    rc = load_candidate(id, tx, rq->login, c);
+    if (rc == EG_OK && c->id)
+        snprintf(lkey, 64, "account:%lld", (long long)c->id);
+    if (rc == EG_OK)
+        rc = recent(tx, lkey, minute, &by_login);
     if (rc == EG_OK)
         rc = recent(tx, ikey, minute, &by_ip);
     *ip_blocked = by_ip >= id->cfg.attempts_per_ip_hour;
@@ -156,8 +164,6 @@ admit(const struct eg_identity *id, struct eg_db *db, const struct eg_login_requ
         rc = count_attempt(tx, ikey, minute);
     if (rc == EG_OK)
         rc = sweep(tx, minute);
-    if (rc == EG_OK && *evaluate)
-        rc = load_candidate(id, tx, rq->login, c);
     if (rc != EG_OK) {
         eg_tx_rollback(tx);
         return rc;

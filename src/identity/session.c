@@ -121,8 +121,15 @@ eg_session_resolve(const struct eg_identity *id, struct eg_db *db, const char *t
         return rc;
     if (out->account_id == 0)
         return EG_EUNAUTH;
-    /* Idle time is counted from the last touch; a minute's precision spares a write per request. */
-    if (now_ms - last_seen >= TOUCH_EVERY_MS)
+    /*
+     * Idle time is counted from the last touch; touching at most every tenth of
+     * the idle limit (and at most once a minute) spares a write per request while
+     * keeping a session in use alive.
+     */
+    int64_t every = id->cfg.session_idle_ms / 10;
+    if (every > TOUCH_EVERY_MS)
+        every = TOUCH_EVERY_MS;
+    if (now_ms - last_seen >= every)
         (void)touch(db, out->session_id, now_ms);
     return EG_OK;
 }
@@ -188,8 +195,8 @@ eg_session_complete_mfa(struct eg_tx *tx, int64_t session_id, int64_t now_ms,
 }
 
 enum eg_err
-eg_session_list(struct eg_db *db, int64_t account_id, int64_t current_session, int64_t now_ms,
-                json_t **out)
+eg_session_list(const struct eg_identity *id, struct eg_db *db, int64_t account_id,
+                int64_t current_session, int64_t now_ms, json_t **out)
 {
     *out = NULL;
     struct eg_tx *tx;
@@ -204,13 +211,15 @@ eg_session_list(struct eg_db *db, int64_t account_id, int64_t current_session, i
     }
     rc = eg_tx_prepare(tx,
                        "SELECT id, created_at, last_seen_at, remote, user_agent FROM session "
-                       "WHERE account_id = ? AND revoked_at IS NULL AND expires_at > ? "
-                       "ORDER BY last_seen_at DESC LIMIT 100",
+                       "WHERE account_id = ? AND revoked_at IS NULL AND expires_at > ? AND "
+                       "last_seen_at > ? ORDER BY last_seen_at DESC LIMIT 100",
                        &st);
     if (rc == EG_OK)
         rc = eg_stmt_bind_i64(st, 1, account_id);
     if (rc == EG_OK)
         rc = eg_stmt_bind_i64(st, 2, now_ms);
+    if (rc == EG_OK)
+        rc = eg_stmt_bind_i64(st, 3, now_ms - id->cfg.session_idle_ms);
     bool row = true;
     while (rc == EG_OK) {
         rc = eg_stmt_step(st, &row);

@@ -13,19 +13,26 @@ static const char *const known_scopes[] = {"read", "write", "admin"};
 enum eg_err
 eg_scopes_check(const char *scopes, struct eg_buf *msg)
 {
+    /* Canonical: known names, each once, separated by single spaces. */
     if (!scopes || !*scopes || strlen(scopes) > 100)
         goto bad;
     const char *p = scopes;
-    while (*p) {
+    unsigned seen = 0;
+    for (;;) {
         size_t n = strcspn(p, " ");
-        bool known = false;
-        for (size_t i = 0; i < EG_ARRAY_LEN(known_scopes); i++)
-            known = known || (strlen(known_scopes[i]) == n && strncmp(p, known_scopes[i], n) == 0);
-        if (!known)
+        size_t i;
+        for (i = 0; i < EG_ARRAY_LEN(known_scopes); i++)
+            if (strlen(known_scopes[i]) == n && strncmp(p, known_scopes[i], n) == 0)
+                break;
+        if (i == EG_ARRAY_LEN(known_scopes) || (seen & (1u << i)))
             goto bad;
+        seen |= 1u << i;
         p += n;
-        while (*p == ' ')
-            p++;
+        if (*p == '\0')
+            break;
+        p++; /* the one space */
+        if (*p == ' ' || *p == '\0')
+            goto bad;
     }
     return EG_OK;
 bad:

@@ -198,8 +198,12 @@ six_digits(const char *code)
     return true;
 }
 
+/*
+ * Keyed (HMAC under the identity key), so that ~45-bit codes cannot be brute
+ * forced from a copy of the database alone.
+ */
 static void
-recovery_hash(const char *code, unsigned char out[32])
+recovery_hash(const struct eg_identity *id, const char *code, unsigned char out[32])
 {
     /* Codes are shown grouped ("ab3k-9xqz"); case and the dash do not matter. */
     char norm[16];
@@ -208,14 +212,15 @@ recovery_hash(const char *code, unsigned char out[32])
         if (*code != '-' && *code != ' ')
             norm[n++] = (*code >= 'A' && *code <= 'Z') ? (char)(*code - 'A' + 'a') : *code;
     norm[n] = '\0';
-    crypto_hash_sha256(out, (const unsigned char *)norm, n);
+    eg_identity_pii_hash(id, norm, n, out);
 }
 
 static enum eg_err
-use_recovery_code(struct eg_tx *tx, int64_t account_id, const char *code, int64_t now_ms)
+use_recovery_code(const struct eg_identity *id, struct eg_tx *tx, int64_t account_id,
+                  const char *code, int64_t now_ms)
 {
     unsigned char h[32];
-    recovery_hash(code, h);
+    recovery_hash(id, code, h);
     struct eg_stmt *st;
     bool row;
     enum eg_err rc = eg_tx_prepare(tx,
@@ -257,7 +262,7 @@ eg_totp_check(const struct eg_identity *id, struct eg_tx *tx, int64_t account_id
     if (!code)
         return EG_EFORBIDDEN;
     if (!six_digits(code))
-        return use_recovery_code(tx, account_id, code, now_ms);
+        return use_recovery_code(id, tx, account_id, code, now_ms);
     unsigned char key[SECRET_BYTES * 2];
     int keylen = 0;
     int64_t last = 0;
@@ -326,7 +331,7 @@ eg_totp_enable(const struct eg_identity *id, struct eg_tx *tx, int64_t account_i
                 j == 4 ? '-' : alphabet[randombytes_uniform((uint32_t)sizeof(alphabet) - 1)];
         codes[i][9] = '\0';
         unsigned char h[32];
-        recovery_hash(codes[i], h);
+        recovery_hash(id, codes[i], h);
         rc = eg_tx_prepare(tx, "INSERT INTO recovery_code (account_id, code_hash) VALUES (?, ?)",
                            &st);
         if (rc == EG_OK)
