@@ -48,6 +48,8 @@ eg_cli_open_services(const struct eg_config *cfg, struct eg_db *db, struct eg_au
     ic.breached_path = cfg->breached_list[0] ? cfg->breached_list : NULL;
     ic.session_idle_ms = cfg->session_idle_ms;
     ic.session_absolute_ms = cfg->session_absolute_ms;
+    ic.attempts_per_account_hour = (int)cfg->signin_per_login;
+    ic.attempts_per_ip_hour = (int)cfg->signin_per_address;
     ic.public_url = cfg->public_url;
     ic.ldap = cfg->ldap;
     ic.site_name = cfg->smtp_from_name;

@@ -38,6 +38,8 @@ eg_config_defaults(struct eg_config *c)
     snprintf(c->identity_key, sizeof(c->identity_key), "var/identity.key");
     c->session_idle_ms = 30LL * 60 * 1000;
     c->session_absolute_ms = 12LL * 3600 * 1000;
+    c->signin_per_login = 100;
+    c->signin_per_address = 1000;
     snprintf(c->smtp_url, sizeof(c->smtp_url), "smtp://127.0.0.1:25");
     snprintf(c->smtp_from, sizeof(c->smtp_from), "no-reply@egov.localdomain");
     snprintf(c->smtp_from_name, sizeof(c->smtp_from_name), "Cổng dịch vụ công");
@@ -235,6 +237,10 @@ eg_config_set(struct eg_config *c, const char *key, const char *v, const char *o
         return set_duration(&c->session_idle_ms, v, 60000, 86400000, origin, key, msg);
     if (strcmp(key, "session_absolute") == 0)
         return set_duration(&c->session_absolute_ms, v, 300000, 30LL * 86400000, origin, key, msg);
+    if (strcmp(key, "signin_attempts_per_login") == 0)
+        return set_uint(&c->signin_per_login, v, 1, 1000000, origin, key, msg);
+    if (strcmp(key, "signin_attempts_per_address") == 0)
+        return set_uint(&c->signin_per_address, v, 1, 10000000, origin, key, msg);
     if (strcmp(key, "smtp_url") == 0) {
         if (strncmp(v, "smtp://", 7) != 0 && strncmp(v, "smtps://", 8) != 0)
             return bad(msg, origin, key, "must be smtp://HOST:PORT or smtps://HOST:PORT", NULL);

@@ -40,6 +40,8 @@ struct eg_config {
     char breached_list[EG_CONFIG_STR];
     long long session_idle_ms;
     long long session_absolute_ms;
+    unsigned signin_per_login; /* evaluated sign-in attempts per login and hour */
+    unsigned signin_per_address;
     /* outgoing mail */
     char smtp_url[EG_CONFIG_STR];
     char smtp_user[256];
