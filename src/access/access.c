@@ -2,6 +2,7 @@
 #include "access.h"
 
 #include "audit/audit.h"
+#include "directory/directory.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -282,6 +283,15 @@ eg_role_grant(struct eg_tx *tx, const struct eg_subject *by, int64_t account_id,
     enum eg_err rc = eg_access_decide(tx, by, EG_PERM_ROLE_GRANT, &t);
     if (rc != EG_OK)
         return refuse(msg, rc, "Bạn không có quyền cấp vai trò tại đơn vị này.");
+    /* And over the person: an agency administers its own staff, not another agency's. */
+    struct eg_access_target who = {0, account_id};
+    rc = eg_staff_primary_unit(tx, account_id, &who.org_unit_id);
+    if (rc == EG_OK && who.org_unit_id == 0)
+        rc = eg_org_unit_root(tx, &who.org_unit_id);
+    if (rc == EG_OK)
+        rc = eg_access_decide(tx, by, EG_PERM_STAFF_MANAGE, &who);
+    if (rc != EG_OK)
+        return refuse(msg, rc, "Cán bộ này không thuộc đơn vị bạn quản lý.");
     if (role == EG_ROLE_PROVINCE_ADMIN) {
         bool ok = false;
         rc = holds(tx, by->account_id, 1u << EG_ROLE_PROVINCE_ADMIN, org_unit_id, &ok);
@@ -470,6 +480,15 @@ eg_access_units(struct eg_tx *tx, const struct eg_subject *s, enum eg_perm p, in
     if (rc == EG_OK && row)
         eg_stmt_reset(st);
     return rc;
+}
+
+enum eg_err
+eg_access_holds_role(struct eg_tx *tx, int64_t account_id, enum eg_role r, bool *out)
+{
+    *out = false;
+    if ((unsigned)r >= EG_ROLE_COUNT)
+        return EG_EINVAL;
+    return holds(tx, account_id, 1u << r, 0, out);
 }
 
 enum eg_err

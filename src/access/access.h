@@ -110,6 +110,9 @@ EG_WUR enum eg_err eg_roles_of(struct eg_tx *tx, int64_t account_id, const char 
  */
 EG_WUR enum eg_err eg_access_units(struct eg_tx *tx, const struct eg_subject *s, enum eg_perm p,
                                    int64_t *units, size_t max, size_t *n);
+/* Does the account hold role r anywhere? */
+EG_WUR enum eg_err eg_access_holds_role(struct eg_tx *tx, int64_t account_id, enum eg_role r,
+                                        bool *out);
 /* Does the account hold an approve or admin role anywhere? */
 EG_WUR enum eg_err eg_access_privileged(struct eg_tx *tx, int64_t account_id, bool *out);
 

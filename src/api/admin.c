@@ -272,7 +272,7 @@ eg_api_admin_account_update(struct eg_call *c, void *ctx)
         goto out;
     }
     if (id == c->who.account_id) {
-        eg_resp_error(c->req, 403, "forbidden", "Không ai tự khóa hay mở khóa tài khoản của mình.");
+        eg_gate_refuse(c, "forbidden", "Không ai tự khóa hay mở khóa tài khoản của mình.");
         goto out;
     }
     rc = eg_db_begin(c->db, EG_TX_READ, &tx);
@@ -290,6 +290,24 @@ eg_api_admin_account_update(struct eg_call *c, void *ctx)
     }
     if (eg_gate_allow(c, EG_PERM_STAFF_MANAGE, &t) != EG_OK)
         goto out;
+    /* A lower administrator does not lock out a province administrator. */
+    bool target_top = false, actor_top = false;
+    rc = eg_db_begin(c->db, EG_TX_READ, &tx);
+    if (rc == EG_OK) {
+        rc = eg_access_holds_role(tx, id, EG_ROLE_PROVINCE_ADMIN, &target_top);
+        if (rc == EG_OK)
+            rc = eg_access_holds_role(tx, c->who.account_id, EG_ROLE_PROVINCE_ADMIN, &actor_top);
+        eg_tx_rollback(tx);
+    }
+    if (rc != EG_OK) {
+        eg_resp_err(c->req, rc, NULL);
+        goto out;
+    }
+    if (target_top && !actor_top) {
+        eg_gate_refuse(c, "forbidden",
+                       "Chỉ quản trị cấp tỉnh mới khóa được tài khoản quản trị cấp tỉnh.");
+        goto out;
+    }
     char actor[40];
     snprintf(actor, sizeof(actor), "account:%lld", (long long)c->who.account_id);
     rc = eg_db_begin(c->db, EG_TX_WRITE, &tx);
@@ -350,10 +368,7 @@ eg_api_admin_role_grant(struct eg_call *c, void *ctx)
             eg_tx_rollback(tx);
     }
     if (rc == EG_EFORBIDDEN || rc == EG_EUNAUTH) {
-        /* Through the gate's door, so the denial is answered and audited the same way. */
-        struct eg_access_target t = {unit, 0};
-        if (eg_gate_allow(c, EG_PERM_ROLE_GRANT, &t) == EG_OK)
-            eg_resp_error(c->req, 403, "forbidden", msgdup(c, &msg));
+        eg_gate_refuse(c, "forbidden", msgdup(c, &msg));
     } else if (rc != EG_OK) {
         answer_err(c, rc, &msg);
     } else {
@@ -387,6 +402,8 @@ eg_api_admin_role_revoke(struct eg_call *c, void *ctx)
     }
     if (rc == EG_OK)
         eg_resp_bytes(c->req, 204, "application/json", "", 0);
+    else if (rc == EG_EFORBIDDEN || rc == EG_EUNAUTH)
+        eg_gate_refuse(c, "forbidden", msgdup(c, &msg));
     else
         answer_err(c, rc, &msg);
     eg_buf_release(&msg);

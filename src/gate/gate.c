@@ -171,6 +171,13 @@ deny(struct eg_call *c, enum eg_err rc, const char *perm, const char *code, cons
     eg_resp_error(c->req, 403, code ? code : "forbidden", message);
 }
 
+void
+eg_gate_refuse(struct eg_call *c, const char *code, const char *message)
+{
+    audit_denial(c, "rule", code ? code : "forbidden");
+    eg_resp_error(c->req, 403, code ? code : "forbidden", message);
+}
+
 enum eg_err
 eg_gate_allow(struct eg_call *c, enum eg_perm p, const struct eg_access_target *t)
 {

@@ -78,6 +78,12 @@ EG_WUR enum eg_err eg_gate_add(struct eg_gate *g, struct eg_router *r,
  */
 EG_WUR enum eg_err eg_gate_allow(struct eg_call *c, enum eg_perm p,
                                  const struct eg_access_target *t);
+/*
+ * Refuses the request with 403 and the code and message given, audited as an
+ * authorization denial like every other: for rules a handler applies itself
+ * (nobody disables themselves ...).
+ */
+void eg_gate_refuse(struct eg_call *c, const char *code, const char *message);
 /* Appends an audit entry about this request (actor, remote and request id filled in). */
 EG_WUR enum eg_err eg_gate_audit(struct eg_call *c, struct eg_tx *tx, const char *action,
                                  const char *object, bool ok, const char *detail);

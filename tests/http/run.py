@@ -27,7 +27,8 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 
 MODULES = ["test_basics", "test_directory", "test_limits", "test_static", "test_log",
-           "test_cli", "test_shutdown", "test_auth", "test_tokens", "test_totp", "test_pii"]
+           "test_cli", "test_shutdown", "test_auth", "test_tokens", "test_totp", "test_pii",
+           "test_matrix"]
 
 
 def collect(pattern):
