@@ -10,7 +10,7 @@ set -euo pipefail
 run_pkgs="gcc make libc6-dev cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
   libpq-dev libutf8proc-dev libsodium-dev libcurl4-openssl-dev libldap-dev"
 test_pkgs="$run_pkgs libcmocka-dev clang libclang-rt-14-dev python3 postgresql wrk clang-format
-  sqlite3 python3-aiosmtpd slapd ldap-utils openssl"
+  sqlite3 python3-aiosmtpd slapd ldap-utils openssl chromium fonts-dejavu-core"
 bench_pkgs="$run_pkgs nginx wrk util-linux procps"
 lint_pkgs="$run_pkgs clang-format clang-tidy cppcheck python3"
 
@@ -28,6 +28,12 @@ for p in $want; do
     missing+=("$p")
   fi
 done
+# The browser tests need Node.js and npm; the machine's own (often newer than
+# Debian's) is used when there is one.
+if [ "${1:-run}" = test ] && ! command -v npm >/dev/null 2>&1; then
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  missing+=(npm)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "install-deps: installing ${missing[*]}" >&2

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make test: every suite, on SQLite and PostgreSQL, plain and under ASan+UBSan.
 #   1. quick checks: layer rule, formatting, banned functions
-#   2. build (RelWithDebInfo) + unit tests + HTTP tests, SQLite and PostgreSQL
-#   3. the same under -fsanitize=address,undefined -fno-sanitize-recover=all
+#   2. build (RelWithDebInfo) + unit tests + HTTP tests + pages in Debian's Chromium
+#      (tests/browser: axe-core, screenshots in tests/out/), SQLite and PostgreSQL
+#   3. the same under -fsanitize=address,undefined -fno-sanitize-recover=all (pages: SQLite)
 #   4. fuzz smoke: each libFuzzer harness for EGOV_FUZZ_SECONDS (10) seconds
 # Each build also runs the audit log's tampering test (tests/audit/tamper.py).
 # Set EGOV_TEST_SKIP_ASAN=1 or EGOV_TEST_SKIP_FUZZ=1 to leave a stage out locally.
@@ -69,6 +70,12 @@ suite() { # suite BUILD_DIR SQLITE_TAMPERS PG_TAMPERS CMAKE_ARGS...
     --trials "$tampers_sqlite"
   run "tamper postgres $dir" python3 tests/audit/tamper.py --egov "$dir/egov" --db postgres \
     --pg-url "$pgurl" --trials "$tampers_pg"
+  step "pages in Chromium ($dir)"
+  run "browser sqlite $dir" tests/browser/run.sh --egov "$dir/egov" --db sqlite
+  if [ "$dir" = build ]; then
+    run "browser postgres $dir" tests/browser/run.sh --egov "$dir/egov" --db postgres \
+      --pg-url "$pgurl"
+  fi
 }
 
 # The tampering test runs 1000 trials on SQLite with the plain build (issue 3); fewer elsewhere.

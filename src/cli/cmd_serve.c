@@ -6,6 +6,7 @@
 #include "gate/gate.h"
 #include "identity/identity.h"
 #include "notify/notify.h"
+#include "portal/portal.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -70,6 +71,8 @@ eg_cmd_serve(struct eg_config *cfg)
     int code = EG_EXIT_FAIL;
     struct eg_buf msg = EG_BUF_INIT(2048);
     struct eg_api api = {.clock = &eg_clock_system, .version = EGOV_VERSION};
+    struct eg_tmpl_set *templates = NULL;
+    struct eg_portal_config portal = {0};
 
     if (eg_cli_open_db(cfg, &db) != EG_OK)
         goto out;
@@ -107,8 +110,14 @@ eg_cmd_serve(struct eg_config *cfg)
     api.db = db;
     api.identity = identity;
     api.gate = gate;
+    if (eg_portal_templates(&templates, &msg) != EG_OK) {
+        eg_cli_error("templates: %s", eg_buf_str(&msg));
+        goto out;
+    }
+    portal.templates = templates;
     router = eg_router_new();
-    if (!router || eg_api_register(router, &api) != EG_OK) {
+    if (!router || eg_api_register(router, &api) != EG_OK ||
+        eg_portal_register(router, gate, &portal) != EG_OK) {
         eg_cli_error("cannot build the route table");
         goto out;
     }
@@ -139,6 +148,7 @@ out:
     eg_identity_close(identity);
     eg_router_free(router);
     eg_gate_free(gate);
+    eg_tmpl_set_free(templates);
     eg_audit_free(audit);
     eg_db_close(db);
     eg_buf_release(&msg);

@@ -1,0 +1,210 @@
+/*
+ * portal_int.h - what the files of src/portal/ share: a page being answered
+ * (struct page: the template context and the language), forms read from
+ * x-www-form-urlencoded bodies against declared fields, the flash cookie, and
+ * the handlers of each file for the route table (routes.c).
+ *
+ * A handler's life: pg_begin() (language, the flash meant for this page, the
+ * caller's name for the header), add its data to pg.ctx, pg_render(). A POST
+ * handler: form_read() and form_check(), call the business function, then
+ * form_fail() back to the form with the input and errors, or pg_redirect().
+ */
+#ifndef EG_PORTAL_INT_H
+#define EG_PORTAL_INT_H
+
+#include "portal/portal.h"
+
+#include "access/access.h"
+
+#define KiB ((size_t)1024)
+#define FLASH_COOKIE "__Host-egov-flash"
+#define LANG_COOKIE "__Host-egov-lang"
+#define FORM_MAX_FIELDS 40
+#define PASSWORD_MAX_BYTES 1024
+
+struct page {
+    struct eg_call *c;
+    const struct eg_portal_config *cfg;
+    const char *lang; /* "vi" or "en" */
+    bool en;
+    json_t *ctx;   /* the template context (owned) */
+    json_t *flash; /* the flash cookie meant for this page, or NULL (owned) */
+};
+
+/* ---- pages (page.c) ----------------------------------------------------------- */
+
+/* Starts a page: language, the common context, the flash cookie if it is for this path. */
+void pg_begin(struct page *pg, struct eg_call *c, void *cfg);
+/*
+ * Fills the header's data (who is signed in, the demo banner, the language
+ * switch), renders template name and answers with status; releases pg.
+ */
+void pg_render(struct page *pg, int status, const char *name);
+/* An error page (404, 400, 409 ...) in the site's layout; releases pg. */
+void pg_error(struct page *pg, int status, const char *message_key);
+/* Releases pg without answering (the caller answered already). */
+void pg_release(struct page *pg);
+/* The CSRF token for this page's forms; also set as "csrf" in the context. */
+const char *pg_csrf(struct page *pg);
+/* The caller's actor string for audit and business functions: "account:42". */
+const char *pg_actor(struct eg_call *c);
+/* Sets key in the context from the flash's data when present, else to v (taken). */
+void pg_set(struct page *pg, const char *key, json_t *v);
+/* The flash's saved value of field name, or NULL. */
+const char *pg_flash_value(const struct page *pg, const char *name);
+/* Sets "<prefix>_<value>": true in obj (enumerations the templates test with sections). */
+void pg_flag(json_t *obj, const char *prefix, const char *value);
+
+/* Sets the flash cookie (flash is borrowed, and gains "to"): only the page at path `to` reads it. */
+void pg_flash_send(struct eg_req *r, const char *to, json_t *flash);
+/*
+ * Replaces an account's "personal_id" by "personal_id_shown": masked
+ * ("001******789", with "pid_masked": true) unless whole, and the same for a
+ * "login" that is the number itself.
+ */
+void pg_mask_pid(json_t *a, bool whole);
+/* 303 See Other to location (a path on this site). */
+void pg_redirect(struct eg_call *c, const char *location);
+/* 303 to path with ?m=notice (a message of the "notice." catalogue group). */
+void pg_redirect_notice(struct eg_call *c, const char *path, const char *notice);
+/* A local path safe to redirect to ("/account", never "//evil" or "https:..."), or NULL. */
+const char *pg_local_path(const char *s);
+/*
+ * path?k1=v1&k2=v2... from NULL-terminated key/value pairs, skipping NULL and
+ * empty values, percent-encoded; in the request's arena.
+ */
+const char *pg_link(struct eg_call *c, const char *path, const char *const *kv);
+/* Paging links for a list: "paging": {"page","pages","prev","next"} in ctx. */
+void pg_paging(struct page *pg, const char *path, const char *const *kv, long long page,
+               long long per_page, long long total);
+/* An integer query parameter within [min, max]; def when absent or not such a number. */
+long long pg_query_int(struct eg_call *c, const char *name, long long min, long long max,
+                       long long def);
+/* A query parameter of at most max bytes, NULL when absent, empty or longer. */
+const char *pg_query_str(struct eg_call *c, const char *name, size_t max);
+/* Appends s percent-encoded for a query value. */
+EG_WUR enum eg_err pg_url_encode(struct eg_buf *b, const char *s);
+/* A calendar date in Asia/Ho_Chi_Minh ("YYYY-MM-DD" or "dd/mm/yyyy") to UTC ms at its start. */
+EG_WUR enum eg_err pg_date_ms(const char *ymd, int64_t *out);
+/* Accepts "YYYY-MM-DD" or "dd/mm/yyyy"; writes "YYYY-MM-DD" into out (11 bytes). */
+EG_WUR enum eg_err pg_date_norm(const char *s, char out[11]);
+
+/* ---- forms (form.c) -------------------------------------------------------------- */
+
+enum {
+    F_REQUIRED = 1, /* an empty value is an error: the field's own "required" message */
+    F_SECRET = 2,   /* never kept for the next page (passwords, codes) */
+    F_RAW = 4,      /* kept as typed: no trimming (passwords) */
+};
+
+struct field {
+    const char *name;
+    size_t max; /* bytes */
+    unsigned flags;
+    const char *missing; /* error key (err.<missing>) when required and empty */
+};
+
+struct form {
+    struct eg_call *c;
+    struct eg_kv *kv;
+    size_t n;
+    json_t *values; /* what goes back to the form on an error */
+    json_t *errors; /* [{"field", "k_<key>": true} or {"field", "etext"}] in form order */
+    json_t *data;   /* other things for the next page (a secret shown once) */
+};
+
+/* Parses the body; NFC, no controls. On failure the 400 answer is already set. */
+EG_WUR enum eg_err form_read(struct eg_call *c, struct form *f);
+/* The value of a field (trimmed unless F_RAW is asked by form_check), or NULL. */
+const char *form_get(const struct form *f, const char *name);
+/*
+ * Reads the declared fields into out[i] (NULL when absent or empty), records
+ * "required" and "too long" errors and keeps non-secret values. False on errors.
+ */
+bool form_check(struct form *f, const struct field *fields, size_t n, const char **out);
+/* Records an error on a field: the message err.<key>. */
+void form_error(struct form *f, const char *field, const char *key);
+/* Records an error with a sentence of the business layer (msg) on a field. */
+void form_error_text(struct form *f, const char *field, const char *text);
+bool form_has_errors(const struct form *f);
+/* Keeps value for field on the next page. */
+void form_keep(struct form *f, const char *field, const char *value);
+/*
+ * The row id of the org unit with this code (0 when code is NULL); an unknown
+ * code is an "org_unknown" error on field. Other errors are the database's.
+ */
+EG_WUR enum eg_err form_unit(struct form *f, const char *field, const char *code, int64_t *out);
+/* Sends the input and errors to the form at path (303); releases f. */
+void form_fail(struct form *f, const char *path);
+/*
+ * 303 to path carrying data (and a notice key, or NULL) for that page only:
+ * secrets shown once (recovery codes, a new API token). Releases f.
+ */
+void form_done(struct form *f, const char *path, const char *notice);
+/* Releases f and wipes its values (they may hold passwords). */
+void form_release(struct form *f);
+
+/* ---- handlers ---------------------------------------------------------------------- */
+
+/* public.c */
+void pg_home(struct eg_call *c, void *ctx);
+void pg_directory(struct eg_call *c, void *ctx);
+
+/* signin.c */
+void pg_signin(struct eg_call *c, void *ctx);
+void pg_signin_post(struct eg_call *c, void *ctx);
+void pg_signin_code(struct eg_call *c, void *ctx);
+void pg_signin_code_post(struct eg_call *c, void *ctx);
+void pg_signout_post(struct eg_call *c, void *ctx);
+
+/* signup.c */
+void pg_signup(struct eg_call *c, void *ctx);
+void pg_signup_post(struct eg_call *c, void *ctx);
+void pg_signup_sent(struct eg_call *c, void *ctx);
+void pg_verify(struct eg_call *c, void *ctx);
+void pg_verify_post(struct eg_call *c, void *ctx);
+void pg_reset(struct eg_call *c, void *ctx);
+void pg_reset_post(struct eg_call *c, void *ctx);
+void pg_reset_sent(struct eg_call *c, void *ctx);
+void pg_reset_new(struct eg_call *c, void *ctx);
+void pg_reset_new_post(struct eg_call *c, void *ctx);
+
+/* account.c */
+void pg_account(struct eg_call *c, void *ctx);
+void pg_account_post(struct eg_call *c, void *ctx);
+void pg_password(struct eg_call *c, void *ctx);
+void pg_password_post(struct eg_call *c, void *ctx);
+void pg_sessions(struct eg_call *c, void *ctx);
+void pg_session_end_post(struct eg_call *c, void *ctx);
+void pg_sessions_end_others_post(struct eg_call *c, void *ctx);
+
+/* security.c */
+void pg_security(struct eg_call *c, void *ctx);
+void pg_totp_setup(struct eg_call *c, void *ctx);
+void pg_totp_setup_post(struct eg_call *c, void *ctx);
+void pg_totp_codes(struct eg_call *c, void *ctx);
+void pg_totp_off_post(struct eg_call *c, void *ctx);
+void pg_tokens(struct eg_call *c, void *ctx);
+void pg_token_new_post(struct eg_call *c, void *ctx);
+void pg_token_revoke_post(struct eg_call *c, void *ctx);
+
+/* admin.c */
+void pg_admin(struct eg_call *c, void *ctx);
+void pg_admin_accounts(struct eg_call *c, void *ctx);
+void pg_admin_account(struct eg_call *c, void *ctx);
+void pg_admin_status_post(struct eg_call *c, void *ctx);
+void pg_admin_grant_post(struct eg_call *c, void *ctx);
+void pg_admin_revoke_post(struct eg_call *c, void *ctx);
+void pg_admin_staff_new(struct eg_call *c, void *ctx);
+void pg_admin_staff_new_post(struct eg_call *c, void *ctx);
+
+/* admin_org.c */
+void pg_admin_orgs(struct eg_call *c, void *ctx);
+void pg_admin_org_new(struct eg_call *c, void *ctx);
+void pg_admin_org_new_post(struct eg_call *c, void *ctx);
+void pg_admin_org(struct eg_call *c, void *ctx);
+void pg_admin_org_post(struct eg_call *c, void *ctx);
+void pg_admin_org_close_post(struct eg_call *c, void *ctx);
+void pg_admin_audit(struct eg_call *c, void *ctx);
+
+#endif /* EG_PORTAL_INT_H */

@@ -1,0 +1,121 @@
+/* routes.c - the page route table: every page, its permission, its gate flags, its handler. */
+#include "portal_int.h"
+
+#define MFA_ANY (EG_GATE_MFA_STEP | EG_GATE_MFA_SETUP)
+#define FORM EG_GATE_FORM
+
+/*
+ * Public pages stay reachable for a session that still owes its second factor
+ * (MFA_ANY): the home page must not answer 401 to someone half signed in.
+ * Forms declare EG_GATE_FORM: the gate checks their "csrf" field.
+ */
+static const struct eg_gated_route pages[] = {
+    {"GET", "/", "public", pg_home, NULL, 0, "Trang chủ", MFA_ANY},
+    {"GET", "/directory", "public", pg_directory, NULL, 0, "Danh bạ cơ quan, đơn vị", MFA_ANY},
+    {"GET", "/signup", "public", pg_signup, NULL, 0, "Đăng ký tài khoản", MFA_ANY},
+    {"POST", "/signup", "public", pg_signup_post, NULL, 16 * KiB, "Đăng ký tài khoản",
+     FORM | MFA_ANY},
+    {"GET", "/signup/sent", "public", pg_signup_sent, NULL, 0, "Đã gửi thư xác nhận", MFA_ANY},
+    {"GET", "/verify-email", "public", pg_verify, NULL, 0, "Xác nhận thư điện tử", MFA_ANY},
+    {"POST", "/verify-email", "public", pg_verify_post, NULL, KiB, "Xác nhận thư điện tử",
+     FORM | MFA_ANY},
+    {"GET", "/signin", "public", pg_signin, NULL, 0, "Đăng nhập", MFA_ANY},
+    {"POST", "/signin", "public", pg_signin_post, NULL, 4 * KiB, "Đăng nhập", FORM | MFA_ANY},
+    {"GET", "/signin/code", "signed_in", pg_signin_code, NULL, 0, "Mã xác thực hai lớp",
+     EG_GATE_MFA_STEP},
+    {"POST", "/signin/code", "signed_in", pg_signin_code_post, NULL, KiB, "Mã xác thực hai lớp",
+     FORM | EG_GATE_MFA_STEP},
+    {"POST", "/signout", "signed_in", pg_signout_post, NULL, KiB, "Đăng xuất", FORM | MFA_ANY},
+    {"GET", "/password-reset", "public", pg_reset, NULL, 0, "Quên mật khẩu", MFA_ANY},
+    {"POST", "/password-reset", "public", pg_reset_post, NULL, KiB, "Quên mật khẩu",
+     FORM | MFA_ANY},
+    {"GET", "/password-reset/sent", "public", pg_reset_sent, NULL, 0,
+     "Đã gửi liên kết đặt lại mật khẩu", MFA_ANY},
+    {"GET", "/password-reset/new", "public", pg_reset_new, NULL, 0, "Đặt mật khẩu mới", MFA_ANY},
+    {"POST", "/password-reset/new", "public", pg_reset_new_post, NULL, 4 * KiB, "Đặt mật khẩu mới",
+     FORM | MFA_ANY},
+    {"GET", "/account", "signed_in", pg_account, NULL, 0, "Hồ sơ của tôi", 0},
+    {"POST", "/account", "signed_in", pg_account_post, NULL, 8 * KiB, "Sửa hồ sơ", FORM},
+    {"GET", "/account/password", "signed_in", pg_password, NULL, 0, "Đổi mật khẩu", 0},
+    {"POST", "/account/password", "signed_in", pg_password_post, NULL, 4 * KiB, "Đổi mật khẩu",
+     FORM},
+    {"GET", "/account/sessions", "signed_in", pg_sessions, NULL, 0, "Phiên đăng nhập", 0},
+    {"POST", "/account/sessions/end-others", "signed_in", pg_sessions_end_others_post, NULL, KiB,
+     "Kết thúc các phiên khác", FORM},
+    {"POST", "/account/sessions/{id}/end", "signed_in", pg_session_end_post, NULL, KiB,
+     "Kết thúc một phiên", FORM},
+    {"GET", "/account/security", "signed_in", pg_security, NULL, 0, "Xác thực hai lớp",
+     EG_GATE_MFA_SETUP},
+    {"GET", "/account/security/setup", "signed_in", pg_totp_setup, NULL, 0,
+     "Thiết lập xác thực hai lớp", EG_GATE_MFA_SETUP},
+    {"POST", "/account/security/setup", "signed_in", pg_totp_setup_post, NULL, KiB,
+     "Bật xác thực hai lớp", FORM | EG_GATE_MFA_SETUP},
+    {"GET", "/account/security/codes", "signed_in", pg_totp_codes, NULL, 0,
+     "Mã khôi phục, hiện một lần", EG_GATE_MFA_SETUP},
+    {"POST", "/account/security/off", "signed_in", pg_totp_off_post, NULL, KiB,
+     "Tắt xác thực hai lớp", FORM},
+    {"GET", "/account/tokens", "signed_in", pg_tokens, NULL, 0, "Mã truy cập API", 0},
+    {"POST", "/account/tokens", "signed_in", pg_token_new_post, NULL, 4 * KiB,
+     "Tạo mã truy cập API", FORM},
+    {"POST", "/account/tokens/{id}/revoke", "signed_in", pg_token_revoke_post, NULL, KiB,
+     "Thu hồi mã truy cập API", FORM},
+    {"GET", "/admin", "signed_in", pg_admin, NULL, 0, "Quản trị (các mục người dùng được phép)", 0},
+    {"GET", "/admin/accounts", "account.read", pg_admin_accounts, NULL, 0, "Tìm tài khoản", 0},
+    {"GET", "/admin/accounts/{id}", "account.read", pg_admin_account, NULL, 0,
+     "Một tài khoản (đọc dữ liệu cá nhân được ghi nhật ký)", 0},
+    {"POST", "/admin/accounts/{id}/status", "staff.manage", pg_admin_status_post, NULL, KiB,
+     "Khóa hoặc mở khóa tài khoản", FORM},
+    {"POST", "/admin/accounts/{id}/roles", "role.grant", pg_admin_grant_post, NULL, KiB,
+     "Cấp vai trò", FORM},
+    {"POST", "/admin/role-grants/{id}/revoke", "role.grant", pg_admin_revoke_post, NULL, KiB,
+     "Thu hồi vai trò", FORM},
+    {"GET", "/admin/staff/new", "staff.manage", pg_admin_staff_new, NULL, 0, "Tạo tài khoản cán bộ",
+     0},
+    {"POST", "/admin/staff/new", "staff.manage", pg_admin_staff_new_post, NULL, 8 * KiB,
+     "Tạo tài khoản cán bộ", FORM},
+    {"GET", "/admin/org-units", "org.manage", pg_admin_orgs, NULL, 0, "Quản lý đơn vị", 0},
+    {"GET", "/admin/org-units/new", "org.manage", pg_admin_org_new, NULL, 0, "Thêm đơn vị", 0},
+    {"POST", "/admin/org-units/new", "org.manage", pg_admin_org_new_post, NULL, 8 * KiB,
+     "Thêm đơn vị", FORM},
+    {"GET", "/admin/org-units/{code}", "org.manage", pg_admin_org, NULL, 0,
+     "Một đơn vị: sửa, giải thể", 0},
+    {"POST", "/admin/org-units/{code}", "org.manage", pg_admin_org_post, NULL, 8 * KiB,
+     "Sửa đơn vị", FORM},
+    {"POST", "/admin/org-units/{code}/close", "org.manage", pg_admin_org_close_post, NULL, KiB,
+     "Giải thể đơn vị (đóng, không xóa)", FORM},
+    {"GET", "/admin/audit", "audit.read", pg_admin_audit, NULL, 0, "Nhật ký kiểm toán", 0},
+};
+
+enum eg_err
+eg_portal_register(struct eg_router *r, struct eg_gate *g, const struct eg_portal_config *cfg)
+{
+    if (!r || !g || !cfg || !cfg->templates)
+        return EG_EINVAL;
+    enum eg_err rc = EG_OK;
+    for (size_t i = 0; i < EG_ARRAY_LEN(pages) && rc == EG_OK; i++) {
+        struct eg_gated_route rt = pages[i];
+        rt.ctx = (void *)cfg; /* the handlers only read it; a route's ctx is untyped */
+        rc = eg_gate_add(g, r, &rt, 1);
+    }
+    return rc;
+}
+
+enum eg_err
+eg_portal_templates(struct eg_tmpl_set **out, struct eg_buf *msg)
+{
+    struct eg_tmpl_set *set = eg_tmpl_set_new();
+    *out = NULL;
+    if (!set)
+        return EG_ENOMEM;
+    enum eg_err rc = eg_tmpl_set_load_embedded(set, "web/templates/", msg);
+    if (rc == EG_OK)
+        rc = eg_tmpl_set_load_catalogues(set, "web/i18n/", msg);
+    if (rc == EG_OK)
+        rc = eg_tmpl_set_check(set, msg);
+    if (rc != EG_OK) {
+        eg_tmpl_set_free(set);
+        return rc;
+    }
+    *out = set;
+    return EG_OK;
+}
