@@ -38,14 +38,15 @@ bool eg_role_privileged(enum eg_role r);
 
 /* Permissions, named in the route table ("org.manage"); unknown names are refused. */
 enum eg_perm {
-    EG_PERM_PUBLIC,       /* anyone */
-    EG_PERM_SIGNED_IN,    /* any account, second factor done */
-    EG_PERM_SELF,         /* the subject's own account and objects */
-    EG_PERM_ORG_MANAGE,   /* create, change, close org units */
-    EG_PERM_STAFF_MANAGE, /* create staff accounts, assign them, enable/disable them */
-    EG_PERM_ROLE_GRANT,   /* grant and revoke roles */
-    EG_PERM_ACCOUNT_READ, /* read other people's accounts (personal data: audited) */
-    EG_PERM_AUDIT_READ,   /* browse the audit log */
+    EG_PERM_PUBLIC,           /* anyone */
+    EG_PERM_SIGNED_IN,        /* any account, second factor done */
+    EG_PERM_SELF,             /* the subject's own account and objects */
+    EG_PERM_ORG_MANAGE,       /* create, change, close org units */
+    EG_PERM_STAFF_MANAGE,     /* create staff accounts, assign them, enable/disable them */
+    EG_PERM_ROLE_GRANT,       /* grant and revoke roles */
+    EG_PERM_ACCOUNT_READ,     /* read other people's accounts (personal data: audited) */
+    EG_PERM_AUDIT_READ,       /* browse the audit log */
+    EG_PERM_PROCEDURE_MANAGE, /* create, change, publish, retire, import catalogue procedures */
     EG_PERM_COUNT
 };
 

@@ -13,6 +13,19 @@ void eg_api_org_units(struct eg_req *r, void *ctx);
 void eg_api_org_unit(struct eg_req *r, void *ctx);
 void eg_api_agency_codes(struct eg_req *r, void *ctx);
 
+/* The catalogue of procedures (procedures.c). */
+void eg_api_procedures(struct eg_req *r, void *ctx);
+void eg_api_procedure(struct eg_req *r, void *ctx);
+void eg_api_procedure_fields(struct eg_req *r, void *ctx);
+void eg_api_procedure_export(struct eg_req *r, void *ctx);
+void eg_api_admin_procedures(struct eg_call *c, void *ctx);
+void eg_api_admin_procedure(struct eg_call *c, void *ctx);
+void eg_api_admin_procedure_new(struct eg_call *c, void *ctx);
+void eg_api_admin_procedure_put(struct eg_call *c, void *ctx);
+void eg_api_admin_procedure_publish(struct eg_call *c, void *ctx);
+void eg_api_admin_procedure_retire(struct eg_call *c, void *ctx);
+void eg_api_admin_procedure_import(struct eg_call *c, void *ctx);
+
 /* Sign-in and the signed-in person's own account (auth.c, account.c). */
 void eg_api_login(struct eg_call *c, void *ctx);
 void eg_api_login_mfa(struct eg_call *c, void *ctx);

@@ -22,6 +22,14 @@ add_open_routes(struct eg_router *r, struct eg_api *api)
          "One agency by its QCVN 102 code"},
         {"POST", "/api/v1/agency-codes/parse", eg_api_agency_codes, api, "public", 64 * KiB,
          "Validate and decode QCVN 102 agency codes"},
+        {"GET", "/api/v1/procedures", eg_api_procedures, api, "public", 0,
+         "Search the catalogue of administrative procedures, without diacritics if you like"},
+        {"GET", "/api/v1/procedures/{code}", eg_api_procedure, api, "public", 0,
+         "One published procedure: what to bring, how long, what it costs, the form"},
+        {"GET", "/api/v1/procedure-fields", eg_api_procedure_fields, api, "public", 0,
+         "The fields (lĩnh vực) of the catalogue with their number of procedures"},
+        {"GET", "/api/v1/procedure-catalogue", eg_api_procedure_export, api, "public", 0,
+         "Every published procedure, in the shape the import reads"},
         {"GET", "/static/{path*}", eg_http_static, NULL, "public", 0, "Static files"},
     };
     for (size_t i = 0; i < EG_ARRAY_LEN(routes); i++) {
@@ -86,6 +94,20 @@ static const struct eg_gated_route gated[] = {
     {"PATCH", "/api/v1/org-units/{code}", "org.manage", eg_api_org_unit_update, NULL, 8 * KiB,
      "Change or close an org unit", 0},
     {"GET", "/api/v1/audit", "audit.read", eg_api_audit, NULL, 0, "Browse the audit log", 0},
+    {"GET", "/api/v1/admin/procedures", "procedure.manage", eg_api_admin_procedures, NULL, 0,
+     "Find procedures, drafts included", 0},
+    {"GET", "/api/v1/admin/procedures/{code}", "procedure.manage", eg_api_admin_procedure, NULL, 0,
+     "A procedure's newest version, whatever its state, and its versions", 0},
+    {"POST", "/api/v1/admin/procedures", "procedure.manage", eg_api_admin_procedure_new, NULL,
+     1024 * KiB, "Add a procedure (a draft unless ?publish=true)", 0},
+    {"PUT", "/api/v1/admin/procedures/{code}", "procedure.manage", eg_api_admin_procedure_put, NULL,
+     1024 * KiB, "A new version of a procedure (a draft unless ?publish=true)", 0},
+    {"POST", "/api/v1/admin/procedures/{code}/versions/{version}/publish", "procedure.manage",
+     eg_api_admin_procedure_publish, NULL, 0, "Publish a version: it becomes current", 0},
+    {"POST", "/api/v1/admin/procedures/{code}/retire", "procedure.manage",
+     eg_api_admin_procedure_retire, NULL, 0, "Retire a procedure: it leaves the portal", 0},
+    {"POST", "/api/v1/admin/procedure-catalogue", "procedure.manage", eg_api_admin_procedure_import,
+     NULL, 16 * 1024 * KiB, "Import a catalogue, all or nothing (published if ?publish=true)", 0},
 };
 
 enum eg_err

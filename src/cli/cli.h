@@ -33,6 +33,8 @@ EG_WUR enum eg_err eg_cli_open_services(const struct eg_config *cfg, struct eg_d
 
 /* Loads the demo province into an empty database (data/demo/province.json). */
 EG_WUR enum eg_err eg_cli_load_demo(struct eg_db *db, size_t *count, struct eg_buf *msg);
+/* The demo catalogue of procedures, published (needs the demo province's units). */
+EG_WUR enum eg_err eg_cli_load_demo_catalogue(struct eg_db *db, size_t *count, struct eg_buf *msg);
 
 /* "egov: " + a message on stderr, one line. */
 void eg_cli_error(const char *fmt, ...) EG_PRINTF(1, 2);

@@ -4,6 +4,7 @@
 #include "audit/audit.h"
 #include "directory/directory.h"
 #include "identity/identity.h"
+#include "procedures/procedures.h"
 
 #include <stdio.h>
 
@@ -89,6 +90,34 @@ eg_cmd_migrate(struct eg_config *cfg)
     return rc == EG_OK ? EG_EXIT_OK : EG_EXIT_FAIL;
 }
 
+/* The demo catalogue, unless the database has procedures already. */
+static enum eg_err
+load_catalogue(struct eg_db *db)
+{
+    int64_t procedures = 0;
+    enum eg_err rc = eg_procedure_count(db, &procedures);
+    if (rc != EG_OK) {
+        eg_cli_error("cannot read the catalogue: %s", eg_strerror(rc));
+        return rc;
+    }
+    if (procedures > 0) {
+        printf("egov: the database already holds %lld procedures; the demo catalogue was not "
+               "loaded again\n",
+               (long long)procedures);
+        return EG_OK;
+    }
+    size_t count = 0;
+    struct eg_buf msg = EG_BUF_INIT(2048);
+    rc = eg_cli_load_demo_catalogue(db, &count, &msg);
+    if (rc == EG_OK)
+        printf("egov: loaded the demo catalogue (%zu procedures) - demo data, not official\n",
+               count);
+    else
+        eg_cli_error("cannot load the demo catalogue: %s", msg.len ? msg.p : eg_strerror(rc));
+    eg_buf_release(&msg);
+    return rc;
+}
+
 int
 eg_cmd_init(struct eg_config *cfg, bool demo)
 {
@@ -138,6 +167,8 @@ eg_cmd_init(struct eg_config *cfg, bool demo)
             eg_cli_error("cannot read the directory: %s", eg_strerror(rc));
         }
     }
+    if (rc == EG_OK && demo)
+        rc = load_catalogue(db);
     eg_db_close(db);
     return rc == EG_OK ? EG_EXIT_OK : EG_EXIT_FAIL;
 }

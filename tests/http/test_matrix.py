@@ -81,6 +81,7 @@ POLICY = {
     "role.grant": {"agency_admin", "province_admin"},
     "account.read": {"agency_admin", "province_admin"},
     "audit.read": {"province_admin"},
+    "procedure.manage": {"province_admin"},
 }
 STAFF_PERMS = set(POLICY)
 PRIVILEGED = {"department_head", "agency_leader", "agency_admin", "province_admin"}
@@ -455,11 +456,24 @@ class Matrix:
             if isinstance(acc, Actor):
                 self.token_owner[acc.token_id] = acc.id
         self.targets = [a, b, c, self.tX, self.tSub, self.tSib, self.tY, prov]
+        # A procedure of the matrix's own, for the version and publish rows.
+        r = self.as_prov("POST", "/api/v1/admin/procedures?publish=true",
+                         self.procedure_fixture("9.999990"))
+        eq(r.status, 201, f"creating the matrix's procedure: {short(r.body)}")
         # The tree as the public directory shows it must be the one the oracle assumes.
         for code, parent in self.parent.items():
             r = self.s.get(f"/api/v1/org-units/{code}")
             eq(r.status, 200, f"GET /api/v1/org-units/{code}")
             eq((r.json().get("parent") or {}).get("code"), parent, f"parent of {code}")
+
+    @staticmethod
+    def procedure_fixture(code):
+        return {"code": code, "name": f"Thủ tục thử {code}", "field": "HT",
+                "level": "commune", "agencies": ["*communes*"], "applicants": ["citizen"],
+                "online_level": "offline", "processing": {"working_days": 3}, "fees": [],
+                "components": [{"name": "Đơn đề nghị", "originals": 1, "copies": 0}],
+                "steps_vi": ["Nộp hồ sơ."], "legal_basis": ["Luật Hộ tịch năm 2014."],
+                "result_vi": "Kết quả.", "form": {"fields": []}, "valid_from": "2026-01-01"}
 
     def restore_account(self, acc):
         """Re-enables an account the matrix managed to disable."""
@@ -514,10 +528,15 @@ class Matrix:
         # -- public routes: open to everyone, whoever is signed in.
         for path, ok in (("/healthz", 200), ("/readyz", 200), ("/metrics", 200),
                          ("/api/v1/openapi.json", 200), ("/api/v1/org-units", 200),
-                         (f"/api/v1/org-units/{X}", 200)):
-            add("GET", re.sub(r"/api/v1/org-units/.*", "/api/v1/org-units/{code}", path),
-                "public")(lambda actor, path=path, ok=ok:
-                          [Case("-", True, ok, simple("GET", path))])
+                         (f"/api/v1/org-units/{X}", 200),
+                         ("/api/v1/procedures?q=khai+sinh", 200),
+                         ("/api/v1/procedures/1.001193", 200),
+                         ("/api/v1/procedure-fields", 200),
+                         ("/api/v1/procedure-catalogue", 200)):
+            route = re.sub(r"/api/v1/org-units/.*", "/api/v1/org-units/{code}", path)
+            route = re.sub(r"/api/v1/procedures/.*", "/api/v1/procedures/{code}", route)
+            add("GET", route.split("?")[0], "public")(
+                lambda actor, path=path, ok=ok: [Case("-", True, ok, simple("GET", path))])
 
         @add("POST", "/api/v1/agency-codes/parse", "public")
         def _(actor):
@@ -917,6 +936,57 @@ class Matrix:
         def _(actor):
             return [Case("the audit log", self.holds_anywhere(actor, "audit.read"), 200,
                          simple("GET", "/api/v1/audit?limit=5"))]
+
+        # -- the catalogue: the province's administrators keep it, decided on the root unit.
+        def manage(actor):
+            return self.holds(actor, "procedure.manage", ROOT)
+
+        @add("GET", "/api/v1/admin/procedures", "procedure.manage")
+        def _(actor):
+            return [Case("the catalogue with drafts", manage(actor), 200,
+                         simple("GET", "/api/v1/admin/procedures?q=khai+sinh"),
+                         leak=LEAK_ESCALATION)]
+
+        @add("GET", "/api/v1/admin/procedures/{code}", "procedure.manage")
+        def _(actor):
+            return [Case("a procedure with its versions", manage(actor), 200,
+                         simple("GET", "/api/v1/admin/procedures/1.001193"),
+                         leak=LEAK_ESCALATION)]
+
+        @add("POST", "/api/v1/admin/procedures", "procedure.manage")
+        def _(actor):
+            return [Case("a new draft procedure", manage(actor), 201,
+                         lambda: ("POST", "/api/v1/admin/procedures",
+                                  self.procedure_fixture("9.%06d" % self.fresh("procedure"))),
+                         leak=LEAK_ESCALATION)]
+
+        @add("PUT", "/api/v1/admin/procedures/{code}", "procedure.manage")
+        def _(actor):
+            return [Case("a new draft version", manage(actor), 200,
+                         simple("PUT", "/api/v1/admin/procedures/9.999990",
+                                lambda: self.procedure_fixture("9.999990")),
+                         leak=LEAK_ESCALATION)]
+
+        @add("POST", "/api/v1/admin/procedures/{code}/versions/{version}/publish",
+             "procedure.manage")
+        def _(actor):
+            return [Case("publishing version 1 again", manage(actor), 200,
+                         simple("POST", "/api/v1/admin/procedures/9.999990/versions/1/publish"),
+                         leak=LEAK_ESCALATION)]
+
+        @add("POST", "/api/v1/admin/procedures/{code}/retire", "procedure.manage")
+        def _(actor):
+            # A code nobody has: 404 for those allowed, refused before the lookup for the rest.
+            return [Case("retiring an unknown procedure (404)", manage(actor), 404,
+                         simple("POST", "/api/v1/admin/procedures/9.999999/retire"),
+                         leak=LEAK_ESCALATION)]
+
+        @add("POST", "/api/v1/admin/procedure-catalogue", "procedure.manage")
+        def _(actor):
+            return [Case("an empty import", manage(actor), 200,
+                         simple("POST", "/api/v1/admin/procedure-catalogue",
+                                {"fields": [], "procedures": []}),
+                         leak=LEAK_ESCALATION)]
 
         # -- what ends the caller's sessions or changes its password: late.
         @add("DELETE", "/api/v1/session", "signed_in")

@@ -1,0 +1,122 @@
+/*
+ * procedures.h - the catalogue of administrative procedures (thủ tục hành chính).
+ *
+ * Owns the tables of migration 0007. A procedure is a JSON document (the shape
+ * of data/demo/procedures.json, described in docs/procedures.md): what to
+ * bring, how long it takes, what it costs, who decides, the legal basis, and
+ * the online form. Documents are versioned with effective dates; the current
+ * published version is what the portal shows, and a dossier keeps the version
+ * it was submitted under. Search is diacritic-insensitive and word-order
+ * tolerant, through SQLite FTS5 or a PostgreSQL GIN index over folded text.
+ *
+ * Read views are jansson objects owned by the caller. Thread safety:
+ * stateless, everything goes through the db or the caller's tx.
+ */
+#ifndef EG_PROCEDURES_H
+#define EG_PROCEDURES_H
+
+#include "core/core.h"
+#include "db/db.h"
+
+#define EG_PROCEDURE_CODE_MAX 64
+/* The longest search text, in bytes: more is refused (EG_EINVAL), not cut. */
+#define EG_PROCEDURE_QUERY_MAX 200
+
+/* "1.000656", or with a local variant's suffix "1.000656.000.00.00.H41". */
+bool eg_procedure_code_ok(const char *code);
+
+/*
+ * Checks a procedure document: every field, the form definition (field types,
+ * names, select options, conditional fields referring to earlier selects, file
+ * limits). msg names the first problem with its path ("form.fields[3].type").
+ */
+EG_WUR enum eg_err eg_procedure_check(const json_t *doc, struct eg_buf *msg);
+
+/*
+ * Adds a procedure field (lĩnh vực) or renames it. */
+EG_WUR enum eg_err eg_procedure_field_put(struct eg_tx *tx, const char *code, const char *name,
+                                          const char *name_en);
+
+enum eg_procedure_put_mode {
+    EG_PUT_ANY,     /* a new procedure or the next version of one (import) */
+    EG_PUT_NEW,     /* only a new procedure: EG_ECONFLICT when the code exists */
+    EG_PUT_VERSION, /* only a new version: EG_ENOTFOUND when the code does not exist */
+};
+
+struct eg_procedure_put {
+    enum eg_procedure_put_mode mode;
+    bool publish;      /* the new version becomes current at once */
+    bool demo;         /* demo data, labelled as such */
+    const char *actor; /* who, for the version's record ("account:12") */
+    int64_t now_ms;
+};
+
+/*
+ * Stores doc as the next version of its procedure (creating the procedure when
+ * new), resolving its agencies ("*communes*" = every open commune People's
+ * Committee). *version gets the version number. EG_EINVAL with msg for a bad
+ * document or an unknown field or agency.
+ */
+EG_WUR enum eg_err eg_procedure_put(struct eg_tx *tx, const json_t *doc,
+                                    const struct eg_procedure_put *how, int *version,
+                                    struct eg_buf *msg);
+/* Publishes a stored version (it becomes current); EG_ENOTFOUND if none. */
+EG_WUR enum eg_err eg_procedure_publish(struct eg_tx *tx, const char *code, int version,
+                                        int64_t now_ms);
+/* Retires a procedure: it leaves the portal, its versions stay. */
+EG_WUR enum eg_err eg_procedure_retire(struct eg_tx *tx, const char *code, int64_t now_ms);
+
+/*
+ * The published procedure: its current document plus "version", "status",
+ * "field_name" and "agencies":[{"code","name"}]. With include_drafts the
+ * newest version whatever its state (for administrators). EG_ENOTFOUND.
+ */
+EG_WUR enum eg_err eg_procedure_get(struct eg_db *db, const char *code, bool include_drafts,
+                                    json_t **out);
+
+struct eg_procedure_query {
+    const char *q;         /* free text; NULL lists by popularity */
+    const char *field;     /* field code */
+    const char *agency;    /* QCVN 102 code of an implementing unit */
+    const char *level;     /* "province" / "commune" */
+    const char *applicant; /* "citizen" / "business" */
+    bool include_drafts;   /* administrators' lists */
+    int limit;             /* 1..100 */
+    int offset;            /* >= 0 */
+};
+
+/*
+ * {"items":[{"code","name","field":{"code","name"},"level","applicants":[...],
+ * "online_level","working_days","status"}],"total":N,"partial":B}, best
+ * match first. When no procedure has every word of q, those with some of them
+ * are listed and partial is true. EG_EINVAL for a bad limit or offset or a q
+ * longer than EG_PROCEDURE_QUERY_MAX.
+ */
+EG_WUR enum eg_err eg_procedure_search(struct eg_db *db, const struct eg_procedure_query *q,
+                                       json_t **out);
+/*
+ * The database's plan for the search's two statements (the page, then the
+ * count), one step per line: for tests that prove no table is scanned.
+ */
+EG_WUR enum eg_err eg_procedure_search_plan(struct eg_db *db, const struct eg_procedure_query *q,
+                                            struct eg_buf *out);
+/*
+ * Every version of a procedure, newest first: [{"version","valid_from",
+ * "created_at","created_by","published_at","current"}]. EG_ENOTFOUND.
+ */
+EG_WUR enum eg_err eg_procedure_versions(struct eg_db *db, const char *code, json_t **out);
+/* How many procedures there are, whatever their state. */
+EG_WUR enum eg_err eg_procedure_count(struct eg_db *db, int64_t *out);
+/* The fields with the number of published procedures in each: [{"code","name","count"}]. */
+EG_WUR enum eg_err eg_procedure_fields(struct eg_db *db, json_t **out);
+/* Every procedure's current document, for export: {"fields":[...],"procedures":[...]}. */
+EG_WUR enum eg_err eg_procedure_export(struct eg_db *db, json_t **out);
+/*
+ * Imports a catalogue document ({"fields":[...],"procedures":[...]}) in tx, all
+ * or nothing, each procedure as a new version (published if publish).
+ */
+EG_WUR enum eg_err eg_procedure_import(struct eg_tx *tx, const json_t *catalogue, bool publish,
+                                       bool demo, const char *actor, int64_t now_ms, size_t *count,
+                                       struct eg_buf *msg);
+
+#endif /* EG_PROCEDURES_H */
