@@ -702,10 +702,15 @@ eg_http_server_stop(struct eg_http_server *s)
     if (!s->daemon)
         return 0;
     atomic_store(&s->draining, 1);
-    /* Stop accepting: the listening socket is ours to close now. */
+    /*
+     * Stop accepting. The listening socket is ours now, but the worker threads
+     * take it out of their epoll sets only when they next wake: closing it here
+     * races with that (libmicrohttpd aborts on the EBADF). Shut it down instead
+     * (Linux then refuses new connections) and close it once the daemon stopped.
+     */
     MHD_socket fd = MHD_quiesce_daemon(s->daemon);
     if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+        shutdown(fd, SHUT_RDWR);
     /*
      * Requests in flight finish and are told "Connection: close"; keep-alive
      * clients may still send on open connections for a moment, so wait until
@@ -720,6 +725,8 @@ eg_http_server_stop(struct eg_http_server *s)
     long left = atomic_load(&s->in_flight);
     MHD_stop_daemon(s->daemon);
     s->daemon = NULL;
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
     return left > 0 ? (unsigned)left : 0;
 }
 

@@ -156,22 +156,34 @@ def _metrics(s):
     return r.text, samples
 
 
+def _metrics_until(s, ok, seconds=3.0):
+    """A request is counted when libmicrohttpd reports it complete, which can be a moment
+    after the client has read the answer (more so under the sanitizers): poll a little."""
+    deadline = time.monotonic() + seconds
+    while True:
+        text, m = _metrics(s)
+        if ok(m) or time.monotonic() > deadline:
+            return text, m
+        time.sleep(0.02)
+
+
 def test_metrics(ctx):
     with ctx.server() as s:
         for _ in range(3):
             s.get("/healthz")
-        _, m1 = _metrics(s)
         key = 'egov_http_requests_total{route="GET /healthz",status="200"}'
+        _, m1 = _metrics_until(s, lambda m: m.get(key, 0) >= 3)
         check(key in m1, f"{key} missing from /metrics")
         n1 = m1[key]
         check(n1 >= 3, f"{key} is {n1}, expected >= 3")
         for _ in range(5):
             s.get("/healthz")
-        text, m2 = _metrics(s)
+        text, m2 = _metrics_until(s, lambda m: m.get(key, 0) >= n1 + 5)
         eq(m2.get(key), n1 + 5, key + " after 5 more requests")
         # A 404 is counted too.
         s.get("/no/such/page")
-        _, m3 = _metrics(s)
+        _, m3 = _metrics_until(s, lambda m: any(
+            k.startswith("egov_http_requests_total{") and 'status="404"' in k for k in m))
         check(any(k.startswith("egov_http_requests_total{") and 'status="404"' in k
                   for k in m3), "no egov_http_requests_total sample with status 404")
         # A latency histogram for the route.
