@@ -154,9 +154,40 @@ audit_denial(struct eg_call *c, const char *perm, const char *why)
     eg_warn("gate: could not audit a denial of %s", eg_req_path(c->req));
 }
 
+/*
+ * A page that needs an account, asked for by someone not signed in: send them
+ * to sign in and back (303 to /signin?next=PATH). The API keeps its 401.
+ */
+static bool
+to_signin(struct eg_call *c)
+{
+    const char *path = eg_req_path(c->req);
+    if (!path || strncmp(path, "/api/", 5) == 0 || strcmp(path, "/signin") == 0 ||
+        strcmp(path, "/signin/code") == 0 || strlen(path) > 512)
+        return false;
+    struct eg_buf b = EG_BUF_INIT(2048);
+    /* Half signed in: the second factor is what is missing. */
+    enum eg_err rc = eg_buf_adds(&b, c->who.mfa_pending ? "/signin/code?next=" : "/signin?next=");
+    for (const unsigned char *p = (const unsigned char *)path; *p && rc == EG_OK; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("/-._~", *p))
+            rc = eg_buf_add(&b, (const char *)p, 1);
+        else
+            rc = eg_buf_printf(&b, "%%%02X", *p);
+    }
+    if (rc == EG_OK) {
+        eg_resp_header(c->req, "Location", eg_buf_str(&b));
+        eg_resp_bytes(c->req, 303, "text/plain; charset=utf-8", "", 0);
+    }
+    eg_buf_release(&b);
+    return rc == EG_OK;
+}
+
 static void
 deny(struct eg_call *c, enum eg_err rc, const char *perm, const char *code, const char *message)
 {
+    if (rc == EG_EUNAUTH && (!c->who.account_id || c->who.mfa_pending) && to_signin(c))
+        return;
     if (rc == EG_EUNAUTH) {
         /* RFC 9110 §15.5.2: a 401 says how to authenticate. */
         eg_resp_header(c->req, "WWW-Authenticate", "Bearer realm=\"egov\"");

@@ -184,6 +184,14 @@ title_of(int status, bool en)
 {
     if (status == 404)
         return en ? "Page not found" : "Không tìm thấy trang";
+    if (status == 401)
+        return en ? "Please sign in" : "Cần đăng nhập";
+    if (status == 403)
+        return en ? "Access denied" : "Không có quyền truy cập";
+    if (status == 413 || status == 414 || status == 431)
+        return en ? "Request too large" : "Yêu cầu quá lớn";
+    if (status == 429)
+        return en ? "Too many requests" : "Quá nhiều yêu cầu";
     if (status >= 500)
         return en ? "Service error" : "Lỗi hệ thống";
     return en ? "Request error" : "Yêu cầu không hợp lệ";

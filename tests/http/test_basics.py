@@ -372,7 +372,9 @@ def test_openapi(ctx):
                   f"openapi.json: {m.upper()} {p} documents no responses")
         # Every documented operation is one the server answers (not 404/405).
         for p, ops in paths.items():
-            concrete = p.replace("{code}", "000.00.00.H41")
+            # A real object for each capture: the demo's root unit, birth registration.
+            code = "1.001193" if "procedure" in p else "000.00.00.H41"
+            concrete = p.replace("{code}", code).replace("{version}", "1").replace("{id}", "1")
             for m in ops:
                 if m.upper() not in ("GET", "POST", "PUT", "DELETE", "PATCH"):
                     continue
