@@ -19,7 +19,8 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  serve      start the HTTP server (migrates an older database first)\n"
-    "  init       create the database and its schema; --demo loads the demo province\n"
+    "  init       create the database and its schema; --demo loads the demo province and\n"
+    "             its catalogue of procedures\n"
     "  migrate    apply the schema migrations this egov knows (idempotent)\n"
     "  user add --login LOGIN --kind citizen|business|staff [--personal-id N | --tax-code N]\n"
     "           [--name NAME] [--email EMAIL] [--role ROLE --org CODE] --password-stdin\n"
@@ -32,6 +33,8 @@ static const char usage[] =
     "  audit verify [--pubkey PATH] [--anchor PATH] | audit checkpoint | audit pubkey\n"
     "  ldap export            write the directory's units and staff to LDAP (ldap_* settings)\n"
     "  ldap test-bind --login LOGIN --password-stdin\n"
+    "  procedures import --file PATH [--publish]   a catalogue JSON file, all or nothing\n"
+    "  procedures export      the published catalogue as JSON on standard output\n"
     "  version    print the version and the schema version\n"
     "  help       show this text\n"
     "\n"
@@ -45,7 +48,7 @@ static const char usage[] =
     "  --static-dir DIR    default web/static\n"
     "  --threads N         worker threads; 0 = one per core\n"
     "flags (init):\n"
-    "  --demo              load the demo province (clearly labelled demo data)\n"
+    "  --demo              load the demo province and catalogue (clearly labelled demo data)\n"
     "\n"
     "Every setting can also come from the config file or an EGOV_<NAME> variable\n"
     "(EGOV_DB, EGOV_LISTEN, EGOV_MAX_BODY ...); flags win over the environment,\n"
@@ -214,7 +217,7 @@ eg_cli_main(int argc, char **argv, char **env)
     if (strcmp(name, "--version") == 0)
         name = "version";
     if (strcmp(name, "user") == 0 || strcmp(name, "token") == 0 || strcmp(name, "audit") == 0 ||
-        strcmp(name, "ldap") == 0) {
+        strcmp(name, "ldap") == 0 || strcmp(name, "procedures") == 0) {
         /* These parse their own flags after the defaults, the file and the environment. */
         struct eg_config cfg;
         struct eg_buf msg = EG_BUF_INIT(2048);
@@ -233,6 +236,10 @@ eg_cli_main(int argc, char **argv, char **env)
             return EG_EXIT_USAGE;
         }
         eg_buf_release(&msg);
+        if (strcmp(name, "procedures") == 0) {
+            eg_log_setup(cfg.log_level, 2);
+            return eg_cmd_procedures(&cfg, argc - 2, argv + 2);
+        }
         if (strcmp(name, "audit") == 0 || strcmp(name, "ldap") == 0) {
             if (argc < 3) {
                 eg_cli_error("%s: which action? (see 'egov help')", name);

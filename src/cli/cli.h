@@ -22,6 +22,8 @@ int eg_cmd_init(struct eg_config *cfg, bool demo);
 int eg_cmd_migrate(struct eg_config *cfg);
 /* egov user ... and egov token ...: cmd is "user" or "token", argv[0] the action. */
 int eg_cmd_user(struct eg_config *cfg, const char *cmd, int argc, char **argv);
+/* egov procedures import|export: argv[0] the action (cmd_procedures.c). */
+int eg_cmd_procedures(struct eg_config *cfg, int argc, char **argv);
 
 /* Opens cfg->db, printing a one-line reason on failure. */
 EG_WUR enum eg_err eg_cli_open_db(const struct eg_config *cfg, struct eg_db **out);

@@ -1,5 +1,6 @@
 """test_cli.py - the egov command: flags, configuration, errors, migrations, defaults."""
 
+import json
 import os
 import socket
 import time
@@ -236,3 +237,50 @@ def test_defaults(ctx):
     log = s.stderr()
     check("sqlite:var/egov.db" in log, f"the log does not name sqlite:var/egov.db: {short(log)}")
     check("127.0.0.1:8080" in log, "the log does not name 127.0.0.1:8080")
+
+
+def test_procedures_import_export(ctx):
+    """egov procedures export | import: a round trip, all or nothing, clear refusals."""
+    db = ctx.fresh_db()
+    p = ctx.egov(["init", "--demo", "--db", db])
+    eq(p.returncode, 0, f"init --demo ({p.stderr.strip()})")
+    check("demo catalogue" in p.stdout, f"init --demo did not load the catalogue: {p.stdout!r}")
+    p = ctx.egov(["procedures", "export", "--db", db])
+    eq(p.returncode, 0, f"export ({p.stderr.strip()})")
+    cat = json.loads(p.stdout)
+    n = len(cat["procedures"])
+    check(n >= 30, f"the demo catalogue exports {n} procedures")
+    d = ctx.tempdir("egov-cat-")
+    path = os.path.join(d, "catalogue.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(cat, f, ensure_ascii=False)
+    before = int(ctx.sql(db, "SELECT count(*) FROM procedure_version")[0][0])
+    p = ctx.egov(["procedures", "import", "--file", path, "--publish", "--db", db])
+    eq(p.returncode, 0, f"import ({p.stderr.strip()})")
+    check(f"imported {n} procedures" in p.stdout, f"import said {p.stdout!r}")
+    after = int(ctx.sql(db, "SELECT count(*) FROM procedure_version")[0][0])
+    eq(after, before + n, "one new version per procedure")
+    p = ctx.egov(["procedures", "export", "--db", db])
+    eq(json.loads(p.stdout), cat, "the export after the round trip")
+    # One bad procedure in the middle: nothing is imported, the message names it.
+    bad = json.loads(json.dumps(cat))
+    victim = bad["procedures"][n // 2]
+    victim["level"] = "district"
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(bad, f, ensure_ascii=False)
+    p = one_line(ctx.egov(["procedures", "import", "--file", path, "--db", db]),
+                 victim["code"], "level", code=1, strict=False, what="import of a bad catalogue")
+    eq(int(ctx.sql(db, "SELECT count(*) FROM procedure_version")[0][0]), after,
+       "versions after a refused import")
+    # The operator's import is in the audit log.
+    rows = ctx.sql(db, "SELECT count(*) FROM audit_entry WHERE action = 'admin.procedure.import'")
+    eq(int(rows[0][0]), 1, "audit entries for the operator's import")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write('{"fields": [')
+    one_line(ctx.egov(["procedures", "import", "--file", path, "--db", db]), "JSON", code=1,
+             strict=False, what="import of broken JSON")
+    one_line(ctx.egov(["procedures", "import", "--file", os.path.join(d, "none.json"), "--db",
+                       db]), "none.json", code=1, strict=False, what="import of a missing file")
+    one_line(ctx.egov(["procedures", "import", "--db", db]), "--file", code=2,
+             what="import without --file")
+    one_line(ctx.egov(["procedures", "frob"]), "frob", code=2, what="procedures frob")
