@@ -189,6 +189,20 @@ answer_err(struct eg_call *c, enum eg_err rc, const struct eg_buf *msg)
         eg_resp_err(c->req, rc, NULL);
 }
 
+/* ?publish=true|false (1|0); anything else is refused rather than read as false. */
+static bool
+publish_flag(struct eg_req *r, bool *out)
+{
+    const char *v = eg_req_query(r, "publish");
+    *out = v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+    if (!v || *out || strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+        return true;
+    eg_resp_error(r, 400, "invalid_argument",
+                  en(r) ? "The parameter \"publish\" is true or false."
+                        : "Tham số \"publish\" là true hoặc false.");
+    return false;
+}
+
 static const char *
 actor(struct eg_call *c)
 {
@@ -252,8 +266,9 @@ store(struct eg_call *c, const char *path_code)
                       "Mã thủ tục trong nội dung phải trùng với mã trên đường dẫn.");
         goto out;
     }
-    const char *publish = eg_req_query(c->req, "publish");
-    bool pub = publish && strcmp(publish, "true") == 0;
+    bool pub = false;
+    if (!publish_flag(c->req, &pub))
+        goto out;
     struct eg_procedure_put how = {path_code ? EG_PUT_VERSION : EG_PUT_NEW, pub, false, actor(c),
                                    c->now_ms};
     struct eg_tx *tx;
@@ -325,8 +340,9 @@ change(struct eg_call *c, bool retire)
         eg_resp_err(c->req, rc, NULL);
         return;
     }
+    struct eg_buf msg = EG_BUF_INIT(1024);
     rc = retire ? eg_procedure_retire(tx, code, c->now_ms)
-                : eg_procedure_publish(tx, code, (int)version, c->now_ms);
+                : eg_procedure_publish(tx, code, (int)version, c->now_ms, &msg);
     const char *object = eg_arena_printf(eg_req_arena(c->req), "procedure:%s", code);
     if (rc == EG_OK)
         rc = eg_gate_audit(
@@ -336,16 +352,15 @@ change(struct eg_call *c, bool retire)
         rc = eg_tx_commit(tx);
     else
         eg_tx_rollback(tx);
-    if (rc == EG_ENOTFOUND) {
+    if (rc == EG_ENOTFOUND)
         not_found(c->req);
+    else if (rc != EG_OK)
+        answer_err(c, rc, &msg);
+    eg_buf_release(&msg);
+    if (rc != EG_OK)
         return;
-    }
-    if (rc != EG_OK) {
-        eg_resp_err(c->req, rc, NULL);
-        return;
-    }
     json_t *doc = NULL;
-    rc = eg_procedure_get(c->db, code, true, &doc);
+    rc = eg_procedure_get(c->db, code, retire, &doc); /* published: the current version */
     if (rc != EG_OK)
         eg_resp_err(c->req, rc, NULL);
     else
@@ -376,8 +391,11 @@ eg_api_admin_procedure_import(struct eg_call *c, void *ctx)
     json_t *cat;
     if (eg_api_read_json(c->req, &cat) != EG_OK)
         return;
-    const char *publish = eg_req_query(c->req, "publish");
-    bool pub = publish && strcmp(publish, "true") == 0;
+    bool pub = false;
+    if (!publish_flag(c->req, &pub)) {
+        json_decref(cat);
+        return;
+    }
     struct eg_buf msg = EG_BUF_INIT(2048);
     struct eg_tx *tx;
     size_t count = 0;

@@ -1,5 +1,5 @@
 /* check.c - what a procedure document must look like (docs/procedures.md). */
-#include "procedures.h"
+#include "procedures_int.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -24,8 +24,8 @@ bad(struct ctx *c, const char *path, const char *why)
     return EG_EINVAL;
 }
 
-static bool
-clean_text(const char *s, size_t n, bool multiline)
+bool
+eg_proc_clean_text(const char *s, size_t n, bool multiline)
 {
     if (!eg_utf8_valid(s, n) || !eg_text_is_nfc(s, n))
         return false;
@@ -61,7 +61,7 @@ text(struct ctx *c, const json_t *o, const char *key, const char *path, bool req
         return bad(c, where, "không được để trống");
     if (n > max)
         return bad(c, where, "quá dài");
-    if (!clean_text(json_string_value(v), n, max > 300))
+    if (!eg_proc_clean_text(json_string_value(v), n, max > 300))
         return bad(c, where, "phải là văn bản Unicode NFC, không có ký tự điều khiển");
     if (out)
         *out = json_string_value(v);
@@ -181,7 +181,7 @@ string_list(struct ctx *c, const json_t *o, const char *key, size_t min, size_t 
     json_array_foreach(a, i, v)
     {
         if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > each ||
-            !clean_text(json_string_value(v), json_string_length(v), true))
+            !eg_proc_clean_text(json_string_value(v), json_string_length(v), true))
             return bad(c, key, "có phần tử không phải văn bản hợp lệ");
     }
     return EG_OK;

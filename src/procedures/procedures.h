@@ -33,7 +33,10 @@ bool eg_procedure_code_ok(const char *code);
 EG_WUR enum eg_err eg_procedure_check(const json_t *doc, struct eg_buf *msg);
 
 /*
- * Adds a procedure field (lĩnh vực) or renames it. */
+ * Adds a procedure field (lĩnh vực) or renames it: code A-Z, 0-9, _ (at most
+ * 16), names NFC without control characters (at most 300); a rename without
+ * name_en keeps the English name there is. EG_EINVAL otherwise.
+ */
 EG_WUR enum eg_err eg_procedure_field_put(struct eg_tx *tx, const char *code, const char *name,
                                           const char *name_en);
 
@@ -60,9 +63,12 @@ struct eg_procedure_put {
 EG_WUR enum eg_err eg_procedure_put(struct eg_tx *tx, const json_t *doc,
                                     const struct eg_procedure_put *how, int *version,
                                     struct eg_buf *msg);
-/* Publishes a stored version (it becomes current); EG_ENOTFOUND if none. */
+/*
+ * Publishes a stored version (it becomes current); EG_ENOTFOUND if none,
+ * EG_EINVAL with msg when one of its agencies has closed since.
+ */
 EG_WUR enum eg_err eg_procedure_publish(struct eg_tx *tx, const char *code, int version,
-                                        int64_t now_ms);
+                                        int64_t now_ms, struct eg_buf *msg);
 /* Retires a procedure: it leaves the portal, its versions stay. */
 EG_WUR enum eg_err eg_procedure_retire(struct eg_tx *tx, const char *code, int64_t now_ms);
 

@@ -5,7 +5,7 @@
  * GIN index over a weighted tsvector, ts_rank normalised by length. Both break
  * ties by how often a procedure is used.
  */
-#include "procedures.h"
+#include "procedures_int.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -26,11 +26,12 @@ terms_of(const char *q, struct terms *t)
 {
     memset(t, 0, sizeof(*t));
     struct eg_buf fold = EG_BUF_INIT(4096);
-    enum eg_err rc = eg_text_fold(q, strlen(q), &fold);
+    enum eg_err rc = eg_proc_words(q, strlen(q), &fold);
     if (rc != EG_OK) {
         eg_buf_release(&fold);
         return rc;
     }
+    /* All the words, for "the name is exactly the query". */
     snprintf(t->fold, sizeof(t->fold), "%s", eg_buf_str(&fold));
     /* "1.001193" (or a local variant's code) finds that procedure only. */
     size_t lead = strspn(q, " "), len = strcspn(q + lead, " ");
@@ -120,7 +121,7 @@ order_bind(struct plan *p, const char *fmt, const char *a)
 static void
 ranking(const struct terms *t, bool sqlite, struct plan *p)
 {
-    char hits[2048] = "", phrase[WORD_MAX * WORDS_MAX + 16] = "";
+    char hits[1024] = "", phrase[512] = "";
     size_t h = 0, f = 0;
     for (int i = 0; i < t->n; i++)
         h += (size_t)snprintf(hits + h, sizeof(hits) - h,
@@ -337,7 +338,9 @@ eg_procedure_search(struct eg_db *db, const struct eg_procedure_query *q, json_t
     json_t *items = json_array();
     int64_t total = 0;
     bool any = false;
-    rc = items ? run(tx, q, &t, false, items, &total) : EG_ENOMEM;
+    /* Typed something, but no letter or digit in it ("???"): nothing matches. */
+    bool nothing = q->q && q->q[strspn(q->q, " \t")] && t.n == 0 && !t.code[0];
+    rc = !items ? EG_ENOMEM : nothing ? EG_OK : run(tx, q, &t, false, items, &total);
     /* Nothing has every word ("thủ tục đăng ký khai sinh"): rank those with some of them. */
     if (rc == EG_OK && total == 0 && t.n > 1 && !t.code[0]) {
         any = true;

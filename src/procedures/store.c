@@ -1,5 +1,5 @@
 /* store.c - versions, publishing, reading, import and export of procedures. */
-#include "procedures.h"
+#include "procedures_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,17 +25,40 @@ str(const json_t *o, const char *key)
     return s ? s : "";
 }
 
+static bool
+field_code_ok(const char *code)
+{
+    size_t n = code ? strlen(code) : 0;
+    if (n == 0 || n > 16)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((code[i] >= 'A' && code[i] <= 'Z') || (code[i] >= '0' && code[i] <= '9') ||
+              code[i] == '_'))
+            return false;
+    return true;
+}
+
+static bool
+field_name_ok(const char *s, bool required)
+{
+    if (!s)
+        return !required;
+    size_t n = strlen(s);
+    return n > 0 && n <= 300 && eg_proc_clean_text(s, n, false);
+}
+
 enum eg_err
 eg_procedure_field_put(struct eg_tx *tx, const char *code, const char *name, const char *name_en)
 {
-    if (!code || !*code || strlen(code) > 16 || !name || !*name)
+    if (!field_code_ok(code) || !field_name_ok(name, true) || !field_name_ok(name_en, false))
         return EG_EINVAL;
     struct eg_stmt *st;
     bool row;
+    /* A rename without an English name keeps the one there is. */
     enum eg_err rc = eg_tx_prepare(tx,
                                    "INSERT INTO procedure_field (code, name, name_en) VALUES (?, "
                                    "?, ?) ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
-                                   "name_en = excluded.name_en",
+                                   "name_en = COALESCE(excluded.name_en, procedure_field.name_en)",
                                    &st);
     if (rc == EG_OK)
         rc = eg_stmt_bind_text(st, 1, code, SIZE_MAX);
@@ -103,9 +126,54 @@ fold_body(struct eg_tx *tx, const json_t *doc, struct eg_buf *out)
     if (rc == EG_ETOOBIG)
         rc = EG_OK; /* a very long document is searched on its first 64 KiB */
     if (rc == EG_OK)
-        rc = eg_text_fold(eg_buf_str(&text), text.len, out);
+        rc = eg_proc_words(eg_buf_str(&text), text.len, out);
     eg_buf_release(&text);
     return rc;
+}
+
+enum eg_err
+eg_proc_words(const char *text, size_t n, struct eg_buf *out)
+{
+    struct eg_buf fold = EG_BUF_INIT(n * 2 + 64);
+    enum eg_err rc = eg_text_fold(text, n, &fold);
+    bool gap = false;
+    size_t start = out->len;
+    for (size_t i = 0; rc == EG_OK && i < fold.len; i++) {
+        char ch = fold.p[i];
+        if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')) {
+            if (gap && out->len > start)
+                rc = eg_buf_add(out, " ", 1);
+            if (rc == EG_OK)
+                rc = eg_buf_add(out, &ch, 1);
+            gap = false;
+        } else {
+            gap = true;
+        }
+    }
+    eg_buf_release(&fold);
+    return rc;
+}
+
+/* Every agency of the document is an open unit ("*communes*" always is). */
+static enum eg_err
+check_agencies(struct eg_tx *tx, const json_t *doc, struct eg_buf *msg)
+{
+    size_t i;
+    const json_t *v;
+    json_array_foreach(json_object_get(doc, "agencies"), i, v)
+    {
+        const char *code = json_string_value(v);
+        if (strcmp(code, "*communes*") == 0)
+            continue;
+        int64_t unit = 0;
+        enum eg_err rc = lookup_id(
+            tx, "SELECT id FROM org_unit WHERE code = ? AND valid_to IS NULL", code, &unit);
+        if (rc == EG_ENOTFOUND)
+            return say(msg, EG_EINVAL, "agencies: không có cơ quan đang hoạt động với mã %s", code);
+        if (rc != EG_OK)
+            return rc;
+    }
+    return EG_OK;
 }
 
 /* Replaces the agencies of a procedure from the document's list. */
@@ -181,7 +249,7 @@ denormalise(struct eg_tx *tx, int64_t pid, const json_t *doc, const char *status
     struct eg_buf name = EG_BUF_INIT(4096), body = EG_BUF_INIT(256 * 1024);
     char applicants[64];
     const json_t *legacy = json_object_get(doc, "legacy_level");
-    enum eg_err rc = eg_text_fold(str(doc, "name"), strlen(str(doc, "name")), &name);
+    enum eg_err rc = eg_proc_words(str(doc, "name"), strlen(str(doc, "name")), &name);
     if (rc == EG_OK)
         rc = fold_body(tx, doc, &body);
     if (rc == EG_OK)
@@ -260,8 +328,12 @@ procedure_row(struct eg_tx *tx, const json_t *doc, bool demo, int64_t now_ms, in
               int *max_version, bool *created)
 {
     *created = false;
-    enum eg_err rc =
-        lookup_id(tx, "SELECT id FROM procedure WHERE code = ?", str(doc, "code"), pid);
+    enum eg_err rc = lookup_id(
+        tx,
+        /* PostgreSQL: hold the row, so two new versions at once queue, not collide. */
+        eg_tx_kind(tx) == EG_DB_POSTGRES ? "SELECT id FROM procedure WHERE code = ? FOR UPDATE"
+                                         : "SELECT id FROM procedure WHERE code = ?",
+        str(doc, "code"), pid);
     if (rc == EG_ENOTFOUND) {
         struct eg_stmt *st;
         bool row = false;
@@ -328,6 +400,8 @@ eg_procedure_put(struct eg_tx *tx, const json_t *doc, const struct eg_procedure_
     rc = lookup_id(tx, "SELECT 1 FROM procedure_field WHERE code = ?", str(doc, "field"), &field);
     if (rc == EG_ENOTFOUND)
         return say(msg, EG_EINVAL, "field: không có lĩnh vực %s", str(doc, "field"));
+    if (rc == EG_OK)
+        rc = check_agencies(tx, doc, msg);
     if (rc != EG_OK)
         return rc;
     int64_t pid = 0;
@@ -404,7 +478,8 @@ version_doc(struct eg_tx *tx, int64_t pid, int version, json_t **out)
 }
 
 enum eg_err
-eg_procedure_publish(struct eg_tx *tx, const char *code, int version, int64_t now_ms)
+eg_procedure_publish(struct eg_tx *tx, const char *code, int version, int64_t now_ms,
+                     struct eg_buf *msg)
 {
     int64_t pid = 0;
     json_t *doc = NULL;
@@ -426,8 +501,11 @@ eg_procedure_publish(struct eg_tx *tx, const char *code, int version, int64_t no
         rc = eg_stmt_bind_i64(st, 3, version);
     if (rc == EG_OK)
         rc = eg_stmt_step(st, &row);
+    /* A unit may have closed since the version was written. */
     if (rc == EG_OK)
-        rc = denormalise(tx, pid, doc, "published", version, now_ms, NULL);
+        rc = check_agencies(tx, doc, msg);
+    if (rc == EG_OK)
+        rc = denormalise(tx, pid, doc, "published", version, now_ms, msg);
     json_decref(doc);
     return rc;
 }
@@ -505,6 +583,9 @@ eg_procedure_get(struct eg_db *db, const char *code, bool include_drafts, json_t
         snprintf(field_name, sizeof(field_name), "%s", eg_stmt_text(st, 3));
         snprintf(field_en, sizeof(field_en), "%s", eg_stmt_text(st, 4) ? eg_stmt_text(st, 4) : "");
         version = (int)(include_drafts ? eg_stmt_i64(st, 5) : eg_stmt_i64(st, 2));
+        /* A newer version than the current one is a draft, whatever the procedure's state. */
+        if (eg_stmt_is_null(st, 2) || version != (int)eg_stmt_i64(st, 2))
+            snprintf(status, sizeof(status), "draft");
         eg_stmt_reset(st);
     }
     if (rc == EG_OK && (!row || (!include_drafts && strcmp(status, "published") != 0)))
@@ -670,8 +751,8 @@ eg_procedure_versions(struct eg_db *db, const char *code, json_t **out)
     if (rc == EG_OK)
         rc = items ? eg_tx_prepare(tx,
                                    "SELECT v.version, v.valid_from, v.created_at, v.created_by, "
-                                   "v.published_at, CASE WHEN v.version = p.current_version "
-                                   "THEN 1 ELSE 0 END FROM "
+                                   "v.published_at, CASE WHEN v.version = p.current_version AND "
+                                   "v.published_at IS NOT NULL THEN 1 ELSE 0 END FROM "
                                    "procedure_version v JOIN procedure p ON p.id = "
                                    "v.procedure_id WHERE v.procedure_id = ? ORDER BY v.version "
                                    "DESC",

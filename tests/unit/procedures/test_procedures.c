@@ -497,9 +497,9 @@ test_versions(void **state)
     json_decref(got);
 
     struct eg_tx *tx = dbt_begin(t->db, EG_TX_WRITE);
-    assert_int_equal(eg_procedure_publish(tx, "1.001193", 2, NOW + 1000), EG_OK);
-    assert_int_equal(eg_procedure_publish(tx, "1.001193", 9, NOW + 1000), EG_ENOTFOUND);
-    assert_int_equal(eg_procedure_publish(tx, "9.999999", 1, NOW + 1000), EG_ENOTFOUND);
+    assert_int_equal(eg_procedure_publish(tx, "1.001193", 2, NOW + 1000, NULL), EG_OK);
+    assert_int_equal(eg_procedure_publish(tx, "1.001193", 9, NOW + 1000, NULL), EG_ENOTFOUND);
+    assert_int_equal(eg_procedure_publish(tx, "9.999999", 1, NOW + 1000, NULL), EG_ENOTFOUND);
     assert_int_equal(eg_tx_commit(tx), EG_OK);
     got = get(t->db, "1.001193", false, EG_OK);
     assert_int_equal(json_integer_value(json_object_get(got, "version")), 2);
