@@ -125,4 +125,20 @@ EG_WUR enum eg_err eg_procedure_import(struct eg_tx *tx, const json_t *catalogue
                                        bool demo, const char *actor, int64_t now_ms, size_t *count,
                                        struct eg_buf *msg);
 
+/*
+ * The blank declaration (tờ khai) of a procedure as an A4 PDF, from its online
+ * form: the national header, the title and addressee, one numbered item per
+ * field (dotted lines, date blanks, 12 boxes for a personal id, check boxes
+ * for a choice, "(nếu ...)" for a conditional field), the documents to
+ * attach, the commitment and the signature block; the procedure code is in
+ * every page's footer. procedure is a document as eg_procedure_get() returns
+ * it (or as stored); lang "vi" (or NULL) or "en" chooses the fixed texts, the
+ * labels stay as written. fonts_dir: NULL for EG_PDF_FONTS_DIR (pdf/pdf.h).
+ * The PDF is appended to out; EG_ENOTFOUND when the procedure has no form
+ * fields, EG_EINVAL for a bad lang or a missing font (msg says which).
+ */
+EG_WUR enum eg_err eg_procedure_form_pdf(const json_t *procedure, const char *lang,
+                                         const char *fonts_dir, struct eg_buf *out,
+                                         struct eg_buf *msg);
+
 #endif /* EG_PROCEDURES_H */
