@@ -90,8 +90,8 @@ void
 pg_admin(struct eg_call *c, void *ctx)
 {
     static const enum eg_perm perms[] = {EG_PERM_ACCOUNT_READ, EG_PERM_STAFF_MANAGE,
-                                         EG_PERM_ROLE_GRANT, EG_PERM_ORG_MANAGE,
-                                         EG_PERM_AUDIT_READ};
+                                         EG_PERM_ROLE_GRANT,   EG_PERM_ORG_MANAGE,
+                                         EG_PERM_AUDIT_READ,   EG_PERM_PROCEDURE_MANAGE};
     bool any = false;
     struct eg_tx *tx;
     if (eg_db_begin(c->db, EG_TX_READ, &tx) == EG_OK) {

@@ -27,7 +27,8 @@ form_read(struct eg_call *c, struct form *f)
         size_t n = strlen(v);
         if (eg_text_is_nfc(v, n))
             continue;
-        struct eg_buf nfc = EG_BUF_INIT(64 * KiB);
+        /* NFC never grows text by more than a factor of 3 (UAX #15): a pasted document fits. */
+        struct eg_buf nfc = EG_BUF_INIT(3 * n + 64 * KiB);
         rc = eg_text_nfc(v, n, &nfc);
         if (rc == EG_OK) {
             explicit_bzero((char *)v, n);
@@ -206,4 +207,35 @@ form_unit(struct form *f, const char *field, const char *code, int64_t *out)
         rc = EG_OK;
     }
     return rc;
+}
+
+/* ---- errors found in a GET page's query (no form, no flash) ------------------------------- */
+
+static void
+field_error(struct page *pg, const char *field, json_t *e)
+{
+    if (field && *field && !json_object_get(json_object_get(pg->ctx, "e"), field))
+        json_object_set(json_object_get(pg->ctx, "e"), field, e);
+    json_t *list = json_object_get(pg->ctx, "errors");
+    if (!list) {
+        list = json_array();
+        json_object_set_new(pg->ctx, "errors", list);
+        json_object_set_new(pg->ctx, "has_errors", json_true());
+    }
+    json_array_append_new(list, e);
+}
+
+void
+pg_field_error(struct page *pg, const char *field, const char *key)
+{
+    json_t *e = json_pack("{s:s}", "field", field ? field : "");
+    pg_flag(e, "k", key);
+    field_error(pg, field, e);
+}
+
+void
+pg_field_error_text(struct page *pg, const char *field, const char *text)
+{
+    field_error(pg, field,
+                json_pack("{s:s, s:s}", "field", field ? field : "", "etext", text ? text : ""));
 }

@@ -16,11 +16,12 @@
 
 /* Notices a page may show from ?m=KEY: catalogue keys "notice.KEY". */
 static const char *const notices[] = {
-    "signed_out",     "email_verified", "password_reset_done", "password_changed",
-    "profile_saved",  "session_ended",  "sessions_ended",      "totp_on",
-    "totp_off",       "token_created",  "token_revoked",       "staff_created",
-    "status_changed", "role_granted",   "role_revoked",        "org_created",
-    "org_saved",      "org_closed",     "signin_required",     "password_set",
+    "signed_out",        "email_verified",  "password_reset_done", "password_changed",
+    "profile_saved",     "session_ended",   "sessions_ended",      "totp_on",
+    "totp_off",          "token_created",   "token_revoked",       "staff_created",
+    "status_changed",    "role_granted",    "role_revoked",        "org_created",
+    "org_saved",         "org_closed",      "signin_required",     "password_set",
+    "procedure_created", "procedure_saved", "procedure_published", "procedure_retired",
 };
 
 /* ---- base64url (RFC 4648 §5, no padding) for the flash cookie ----------------------- */
@@ -170,6 +171,16 @@ pg_flag(json_t *obj, const char *prefix, const char *value)
     json_object_set_new(obj, key, json_true());
 }
 
+void
+pg_flags(json_t *obj, const char *prefix, const char *value, const char *const *set)
+{
+    char key[96];
+    for (; obj && *set; set++) {
+        snprintf(key, sizeof(key), "%s_%s", prefix, *set);
+        json_object_set_new(obj, key, json_boolean(value && strcmp(value, *set) == 0));
+    }
+}
+
 static bool
 known_notice(const char *m)
 {
@@ -313,7 +324,7 @@ me(struct page *pg)
         } admin[] = {
             {EG_PERM_ACCOUNT_READ, "can_accounts"}, {EG_PERM_STAFF_MANAGE, "can_staff"},
             {EG_PERM_ROLE_GRANT, "can_roles"},      {EG_PERM_ORG_MANAGE, "can_orgs"},
-            {EG_PERM_AUDIT_READ, "can_audit"},
+            {EG_PERM_AUDIT_READ, "can_audit"},      {EG_PERM_PROCEDURE_MANAGE, "can_procedures"},
         };
         bool any = false;
         for (size_t i = 0; c->who.kind == EG_ACCOUNT_STAFF && i < EG_ARRAY_LEN(admin); i++) {

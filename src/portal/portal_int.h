@@ -54,6 +54,11 @@ void pg_set(struct page *pg, const char *key, json_t *v);
 const char *pg_flash_value(const struct page *pg, const char *name);
 /* Sets "<prefix>_<value>": true in obj (enumerations the templates test with sections). */
 void pg_flag(json_t *obj, const char *prefix, const char *value);
+/*
+ * Like pg_flag, and "<prefix>_<other>": false for every other value of the
+ * NULL-terminated set, so that an item never inherits a flag from around it.
+ */
+void pg_flags(json_t *obj, const char *prefix, const char *value, const char *const *set);
 
 /* Sets the flash cookie (flash is borrowed, and gains "to"): only the page at path `to` reads it. */
 void pg_flash_send(struct eg_req *r, const char *to, json_t *flash);
@@ -143,6 +148,14 @@ void form_fail(struct form *f, const char *path);
 void form_done(struct form *f, const char *path, const char *notice);
 /* Releases f and wipes its values (they may hold passwords). */
 void form_release(struct form *f);
+/*
+ * Records an error found while reading a GET page's query (no flash): the
+ * message err.<key> on field ("" for the whole page), in the summary and above
+ * the field, as a refused form shows it.
+ */
+void pg_field_error(struct page *pg, const char *field, const char *key);
+/* The same with a sentence of the business layer. */
+void pg_field_error_text(struct page *pg, const char *field, const char *text);
 
 /* ---- handlers ---------------------------------------------------------------------- */
 
@@ -197,6 +210,41 @@ void pg_admin_grant_post(struct eg_call *c, void *ctx);
 void pg_admin_revoke_post(struct eg_call *c, void *ctx);
 void pg_admin_staff_new(struct eg_call *c, void *ctx);
 void pg_admin_staff_new_post(struct eg_call *c, void *ctx);
+
+/* catalogue.c: search and browse the catalogue of procedures */
+void pg_procedures(struct eg_call *c, void *ctx);
+void pg_fields(struct eg_call *c, void *ctx);
+void pg_agencies(struct eg_call *c, void *ctx);
+/* "/procedures/<code><suffix>" (suffix "" or "/form" ...), percent-encoded, in the request's arena. */
+const char *cat_path(struct eg_call *c, const char *code, const char *suffix);
+/* "/procedures?agency=<code>". */
+const char *cat_agency_path(struct eg_call *c, const char *code);
+/* A search result for the templates: its link, level, online level and applicants as flags. */
+void cat_shape_item(struct page *pg, json_t *item);
+/* The n most used published procedures, shaped, for the home page (an empty list on failure). */
+json_t *cat_popular(struct page *pg, int n);
+/*
+ * Adds to each org unit of units its number of published procedures
+ * ("procedures") and, when it has some, the link to them ("procedures_link").
+ */
+EG_WUR enum eg_err cat_agency_counts(struct eg_call *c, json_t *units);
+
+/* procedure.c: one procedure, its blank declaration, the submission entry point */
+void pg_procedure(struct eg_call *c, void *ctx);
+void pg_procedure_form(struct eg_call *c, void *ctx);
+void pg_procedure_submit(struct eg_call *c, void *ctx);
+
+/* admin_procedures.c */
+void pg_admin_procedures(struct eg_call *c, void *ctx);
+void pg_admin_procedure(struct eg_call *c, void *ctx);
+void pg_admin_procedure_new(struct eg_call *c, void *ctx);
+void pg_admin_procedure_new_post(struct eg_call *c, void *ctx);
+void pg_admin_procedure_edit(struct eg_call *c, void *ctx);
+void pg_admin_procedure_edit_post(struct eg_call *c, void *ctx);
+void pg_admin_procedure_publish_post(struct eg_call *c, void *ctx);
+void pg_admin_procedure_retire_post(struct eg_call *c, void *ctx);
+void pg_admin_procedure_import(struct eg_call *c, void *ctx);
+void pg_admin_procedure_import_post(struct eg_call *c, void *ctx);
 
 /* admin_org.c */
 void pg_admin_orgs(struct eg_call *c, void *ctx);

@@ -1,4 +1,4 @@
-/* public.c - the home page and the public directory of agencies. */
+/* public.c - the home page (with the search of procedures) and the public directory of agencies. */
 #include "portal_int.h"
 
 #include "directory/directory.h"
@@ -7,6 +7,7 @@
 
 #define QUERY_MAX_BYTES 200
 #define PER_PAGE 20
+#define POPULAR 8 /* the most used procedures on the home page */
 
 void
 pg_home(struct eg_call *c, void *ctx)
@@ -14,6 +15,9 @@ pg_home(struct eg_call *c, void *ctx)
     struct page pg;
     pg_begin(&pg, c, ctx);
     json_object_set_new(pg.ctx, "nav_home", json_true());
+    json_t *popular = cat_popular(&pg, POPULAR);
+    json_object_set_new(pg.ctx, "popular_any", json_boolean(json_array_size(popular) > 0));
+    json_object_set_new(pg.ctx, "popular", popular);
     pg_render(&pg, 200, "home");
 }
 
@@ -70,6 +74,14 @@ pg_directory(struct eg_call *c, void *ctx)
     json_array_foreach(items, i, u)
     {
         shape_unit(&pg, u);
+    }
+    /* Each unit links to the procedures it carries out. */
+    rc = cat_agency_counts(c, items);
+    if (rc != EG_OK) {
+        json_decref(out);
+        pg_release(&pg);
+        eg_resp_err(c->req, rc, NULL);
+        return;
     }
     json_int_t total = json_integer_value(json_object_get(out, "total"));
     json_object_set(pg.ctx, "units", items);

@@ -24,8 +24,8 @@ module.exports = (test, S, L) => {
   test('directory: search with and without diacritics, paging', async () => {
     const page = S.publicPage;
     await go(page, '/');
-    await page.fill('#home-q', 'so tu phap');
-    await Promise.all([page.waitForNavigation(), page.click('form[role=search] button')]);
+    await page.fill('#home-dir-q', 'so tu phap');
+    await Promise.all([page.waitForNavigation(), page.click('form:has(#home-dir-q) button')]);
     check(page.url().includes('/directory?q=so+tu+phap') || page.url().includes('/directory?q=so%20tu%20phap'),
       `search went to ${page.url()}`);
     const first = await text(page, '.results > li h2');
