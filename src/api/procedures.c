@@ -209,7 +209,7 @@ actor(struct eg_call *c)
     return eg_arena_printf(eg_req_arena(c->req), "account:%lld", (long long)c->who.account_id);
 }
 
-/* GET /api/v1/admin/procedures: drafts included, retired left out. */
+/* GET /api/v1/admin/procedures: drafts included; retired ones with ?retired=true. */
 void
 eg_api_admin_procedures(struct eg_call *c, void *ctx)
 {
@@ -219,6 +219,8 @@ eg_api_admin_procedures(struct eg_call *c, void *ctx)
     if (!allowed(c) || !read_query(c->req, &q, &page, &per_page))
         return;
     q.include_drafts = true;
+    const char *retired = eg_req_query(c->req, "retired");
+    q.include_retired = retired && strcmp(retired, "true") == 0;
     answer_search(c->req, c->db, &q, page, per_page);
 }
 

@@ -82,7 +82,11 @@ struct eg_url {
  */
 EG_WUR enum eg_err eg_url_parse(struct eg_arena *a, const char *target, size_t n,
                                 struct eg_url *out, struct eg_buf *msg);
-/* Decodes application/x-www-form-urlencoded pairs (also used for query strings). */
+/*
+ * Decodes an application/x-www-form-urlencoded body. Values may hold tab and
+ * line breaks (a textarea; CR LF becomes LF), never other control characters;
+ * keys and query strings (eg_url_parse) hold none.
+ */
 EG_WUR enum eg_err eg_form_parse(struct eg_arena *a, const char *s, size_t n, struct eg_kv **out,
                                  size_t *count, size_t max, struct eg_buf *msg);
 

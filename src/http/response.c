@@ -166,6 +166,15 @@ default_message(int status, bool en)
     case 413:
         return en ? "The content sent is larger than allowed."
                   : "Nội dung gửi lên vượt quá dung lượng cho phép.";
+    case 414:
+    case 431:
+        return en ? "The address or the request's headers are too long; shorten the search or "
+                    "go back to the home page."
+                  : "Địa chỉ hoặc phần đầu của yêu cầu quá dài; hãy rút gọn nội dung tìm kiếm "
+                    "hoặc quay về trang chủ.";
+    case 415:
+        return en ? "This type of content is not accepted here."
+                  : "Kiểu nội dung gửi lên không được chấp nhận tại địa chỉ này.";
     case 429:
         return en ? "Too many requests; please wait a moment."
                   : "Quá nhiều yêu cầu; vui lòng thử lại sau ít phút.";

@@ -29,15 +29,18 @@ fail(struct eg_buf *msg, const char *why)
 /*
  * Decodes s[0..n) into a NUL-terminated arena string. plus: '+' means space
  * (forms). Control characters (including %00), bad escapes and invalid UTF-8
- * are refused.
+ * are refused; with lines (a form field's value: a textarea), tab and line
+ * breaks are kept, CR LF and a lone CR becoming LF.
  */
 static enum eg_err
-decode(struct eg_arena *a, const char *s, size_t n, bool plus, char **out, struct eg_buf *msg)
+decode(struct eg_arena *a, const char *s, size_t n, bool plus, bool lines, char **out,
+       struct eg_buf *msg)
 {
     char *d = eg_arena_alloc(a, n + 1);
     if (!d)
         return EG_ETOOBIG;
     size_t j = 0;
+    bool prev_cr = false;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '%') {
@@ -51,7 +54,17 @@ decode(struct eg_arena *a, const char *s, size_t n, bool plus, char **out, struc
         } else if (c == '+' && plus) {
             c = ' ';
         }
-        if (c < 0x20 || c == 0x7f)
+        if (lines && c == '\r') {
+            d[j++] = '\n';
+            prev_cr = true;
+            continue;
+        }
+        if (lines && c == '\n' && prev_cr) {
+            prev_cr = false; /* the LF of a CR LF: already a line break */
+            continue;
+        }
+        prev_cr = false;
+        if ((c < 0x20 && !(lines && (c == '\t' || c == '\n'))) || c == 0x7f)
             return fail(msg, "địa chỉ chứa ký tự điều khiển");
         d[j++] = (char)c;
     }
@@ -66,9 +79,10 @@ decode(struct eg_arena *a, const char *s, size_t n, bool plus, char **out, struc
     return EG_OK;
 }
 
-enum eg_err
-eg_form_parse(struct eg_arena *a, const char *s, size_t n, struct eg_kv **out, size_t *count,
-              size_t max, struct eg_buf *msg)
+/* Pairs of a query string (lines false) or of a form body (values may hold lines). */
+static enum eg_err
+pairs_parse(struct eg_arena *a, const char *s, size_t n, struct eg_kv **out, size_t *count,
+            size_t max, bool lines, struct eg_buf *msg)
 {
     *out = NULL;
     *count = 0;
@@ -90,10 +104,10 @@ eg_form_parse(struct eg_arena *a, const char *s, size_t n, struct eg_kv **out, s
             const char *eq = memchr(p, '=', (size_t)(stop - p));
             const char *kend = eq ? eq : stop;
             char *key, *val;
-            enum eg_err rc = decode(a, p, (size_t)(kend - p), true, &key, msg);
+            enum eg_err rc = decode(a, p, (size_t)(kend - p), true, false, &key, msg);
             if (rc == EG_OK)
-                rc = eq ? decode(a, eq + 1, (size_t)(stop - eq - 1), true, &val, msg)
-                        : decode(a, "", 0, true, &val, msg);
+                rc = eq ? decode(a, eq + 1, (size_t)(stop - eq - 1), true, lines, &val, msg)
+                        : decode(a, "", 0, true, false, &val, msg);
             if (rc != EG_OK)
                 return rc;
             kv[k].key = key;
@@ -105,6 +119,13 @@ eg_form_parse(struct eg_arena *a, const char *s, size_t n, struct eg_kv **out, s
     *out = kv;
     *count = k;
     return EG_OK;
+}
+
+enum eg_err
+eg_form_parse(struct eg_arena *a, const char *s, size_t n, struct eg_kv **out, size_t *count,
+              size_t max, struct eg_buf *msg)
+{
+    return pairs_parse(a, s, n, out, count, max, true, msg);
 }
 
 enum eg_err
@@ -132,7 +153,7 @@ eg_url_parse(struct eg_arena *a, const char *target, size_t n, struct eg_url *ou
         if (stop == p && !slash)
             break; /* a trailing '/' adds no segment */
         char *seg;
-        rc = decode(a, p, (size_t)(stop - p), false, &seg, msg);
+        rc = decode(a, p, (size_t)(stop - p), false, false, &seg, msg);
         if (rc != EG_OK)
             break;
         if (strcmp(seg, ".") == 0 || strcmp(seg, "..") == 0 || strchr(seg, '/')) {
@@ -163,6 +184,7 @@ eg_url_parse(struct eg_arena *a, const char *target, size_t n, struct eg_url *ou
     out->segs = segs;
     out->nsegs = ns;
     if (q)
-        rc = eg_form_parse(a, q + 1, n - pn - 1, &out->query, &out->nquery, EG_URL_MAX_QUERY, msg);
+        rc = pairs_parse(a, q + 1, n - pn - 1, &out->query, &out->nquery, EG_URL_MAX_QUERY, false,
+                         msg);
     return rc;
 }

@@ -87,12 +87,13 @@ struct eg_procedure_query {
     const char *level;     /* "province" / "commune" */
     const char *applicant; /* "citizen" / "business" */
     bool include_drafts;   /* administrators' lists */
+    bool include_retired;  /* ... with the retired ones too (only with include_drafts) */
     int limit;             /* 1..100 */
     int offset;            /* >= 0 */
 };
 
 /*
- * {"items":[{"code","name","field":{"code","name"},"level","applicants":[...],
+ * {"items":[{"code","name","name_en","field":{"code","name","name_en"},"level","applicants":[...],
  * "online_level","working_days","status"}],"total":N,"partial":B}, best
  * match first. When no procedure has every word of q, those with some of them
  * are listed and partial is true. EG_EINVAL for a bad limit or offset or a q
@@ -111,6 +112,18 @@ EG_WUR enum eg_err eg_procedure_search_plan(struct eg_db *db, const struct eg_pr
  * "created_at","created_by","published_at","current"}]. EG_ENOTFOUND.
  */
 EG_WUR enum eg_err eg_procedure_versions(struct eg_db *db, const char *code, json_t **out);
+/*
+ * A version's document exactly as stored (agencies as written, "*communes*"
+ * included): version 0 is the newest. For editing. EG_ENOTFOUND.
+ */
+EG_WUR enum eg_err eg_procedure_document(struct eg_db *db, const char *code, int version,
+                                         json_t **out);
+/*
+ * The units that carry out published procedures, with how many:
+ * [{"code","name","kind","count"}], departments and other provincial units
+ * before the communes, then by code.
+ */
+EG_WUR enum eg_err eg_procedure_agencies(struct eg_db *db, json_t **out);
 /* How many procedures there are, whatever their state. */
 EG_WUR enum eg_err eg_procedure_count(struct eg_db *db, int64_t *out);
 /* The fields with the number of published procedures in each: [{"code","name","count"}]. */

@@ -188,7 +188,7 @@ plan(struct eg_tx *tx, const struct eg_procedure_query *q, const struct terms *t
     }
     if (!q->include_drafts)
         w += (size_t)snprintf(p->where + w, sizeof(p->where) - w, " AND p.status = 'published'");
-    else
+    else if (!q->include_retired)
         w += (size_t)snprintf(p->where + w, sizeof(p->where) - w, " AND p.status <> 'retired'");
     if (q->field)
         w += (size_t)snprintf(p->where + w, sizeof(p->where) - w, " AND p.field_code = ?");
@@ -238,11 +238,12 @@ item(const struct eg_stmt *st)
         while (*a == ' ')
             a++;
     }
-    return json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:o, s:s, s:I, s:s}", "code",
-                     eg_stmt_text(st, 0), "name", eg_stmt_text(st, 1), "field", "code",
-                     eg_stmt_text(st, 2), "name", eg_stmt_text(st, 3), "level", eg_stmt_text(st, 4),
-                     "applicants", apps, "online_level", eg_stmt_text(st, 5), "working_days",
-                     (json_int_t)eg_stmt_i64(st, 7), "status", eg_stmt_text(st, 8));
+    return json_pack("{s:s, s:s, s:s?, s:{s:s, s:s, s:s?}, s:s, s:o, s:s, s:I, s:s}", "code",
+                     eg_stmt_text(st, 0), "name", eg_stmt_text(st, 1), "name_en",
+                     eg_stmt_text(st, 9), "field", "code", eg_stmt_text(st, 2), "name",
+                     eg_stmt_text(st, 3), "name_en", eg_stmt_text(st, 10), "level",
+                     eg_stmt_text(st, 4), "applicants", apps, "online_level", eg_stmt_text(st, 5),
+                     "working_days", (json_int_t)eg_stmt_i64(st, 7), "status", eg_stmt_text(st, 8));
 }
 
 /* The listing's statement: SELECT ... ORDER BY ... LIMIT ? OFFSET ?, every parameter bound. */
@@ -253,8 +254,8 @@ prepare_list(struct eg_tx *tx, const struct eg_procedure_query *q, const struct 
     char sql[SQL_MAX];
     snprintf(sql, sizeof(sql),
              "%sSELECT p.code, p.name, p.field_code, f.name, p.level, p.online_level, "
-             "p.applicants, p.working_days, p.status FROM %s JOIN procedure_field f ON f.code = "
-             "p.field_code%s ORDER BY %s LIMIT ? OFFSET ?",
+             "p.applicants, p.working_days, p.status, p.name_en, f.name_en FROM %s JOIN "
+             "procedure_field f ON f.code = p.field_code%s ORDER BY %s LIMIT ? OFFSET ?",
              prefix, p->from, p->where, p->order);
     int i = 1;
     enum eg_err rc = eg_tx_prepare(tx, sql, st);

@@ -261,7 +261,7 @@ denormalise(struct eg_tx *tx, int64_t pid, const json_t *doc, const char *status
                            "UPDATE procedure SET name = ?, name_fold = ?, body_fold = ?, "
                            "field_code = ?, level = ?, applicants = ?, online_level = ?, "
                            "legacy_level = ?, working_days = ?, popularity = ?, status = ?, "
-                           "current_version = ?, updated_at = ? WHERE id = ?",
+                           "current_version = ?, updated_at = ?, name_en = ? WHERE id = ?",
                            &st);
     if (rc == EG_OK)
         rc = eg_stmt_bind_text(st, 1, str(doc, "name"), SIZE_MAX);
@@ -292,8 +292,11 @@ denormalise(struct eg_tx *tx, int64_t pid, const json_t *doc, const char *status
         rc = eg_stmt_bind_i64(st, 12, version);
     if (rc == EG_OK)
         rc = eg_stmt_bind_i64(st, 13, now_ms);
+    const char *name_en = json_string_value(json_object_get(doc, "name_en"));
     if (rc == EG_OK)
-        rc = eg_stmt_bind_i64(st, 14, pid);
+        rc = name_en ? eg_stmt_bind_text(st, 14, name_en, SIZE_MAX) : eg_stmt_bind_null(st, 14);
+    if (rc == EG_OK)
+        rc = eg_stmt_bind_i64(st, 15, pid);
     if (rc == EG_OK)
         rc = eg_stmt_step(st, &row);
     if (rc == EG_OK)
@@ -802,4 +805,75 @@ eg_procedure_count(struct eg_db *db, int64_t *out)
     }
     eg_tx_rollback(tx);
     return rc;
+}
+
+enum eg_err
+eg_procedure_document(struct eg_db *db, const char *code, int version, json_t **out)
+{
+    *out = NULL;
+    struct eg_tx *tx;
+    enum eg_err rc = eg_db_begin(db, EG_TX_READ, &tx);
+    if (rc != EG_OK)
+        return rc;
+    int64_t pid = 0;
+    rc = lookup_id(tx, "SELECT id FROM procedure WHERE code = ?", code, &pid);
+    if (rc == EG_OK && version == 0) {
+        struct eg_stmt *st;
+        bool row = false;
+        rc = eg_tx_prepare(tx, "SELECT MAX(version) FROM procedure_version WHERE procedure_id = ?",
+                           &st);
+        if (rc == EG_OK)
+            rc = eg_stmt_bind_i64(st, 1, pid);
+        if (rc == EG_OK)
+            rc = eg_stmt_step(st, &row);
+        if (rc == EG_OK && row) {
+            version = (int)eg_stmt_i64(st, 0);
+            eg_stmt_reset(st);
+        }
+    }
+    if (rc == EG_OK)
+        rc = version_doc(tx, pid, version, out);
+    eg_tx_rollback(tx);
+    return rc;
+}
+
+enum eg_err
+eg_procedure_agencies(struct eg_db *db, json_t **out)
+{
+    *out = NULL;
+    json_t *items = json_array();
+    struct eg_tx *tx;
+    struct eg_stmt *st;
+    if (!items)
+        return EG_ENOMEM;
+    enum eg_err rc = eg_db_begin(db, EG_TX_READ, &tx);
+    if (rc != EG_OK) {
+        json_decref(items);
+        return rc;
+    }
+    rc = eg_tx_prepare(tx,
+                       "SELECT o.code, o.name, o.kind, count(*) FROM procedure_agency a JOIN "
+                       "procedure p ON p.id = a.procedure_id JOIN org_unit o ON o.id = "
+                       "a.org_unit_id WHERE p.status = 'published' GROUP BY o.code, o.name, "
+                       "o.kind ORDER BY CASE WHEN o.kind = 'commune_committee' THEN 1 ELSE 0 "
+                       "END, o.code",
+                       &st);
+    bool row = true;
+    while (rc == EG_OK) {
+        rc = eg_stmt_step(st, &row);
+        if (rc != EG_OK || !row)
+            break;
+        json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "code", eg_stmt_text(st, 0), "name",
+                              eg_stmt_text(st, 1), "kind", eg_stmt_text(st, 2), "count",
+                              (json_int_t)eg_stmt_i64(st, 3));
+        if (!o || json_array_append_new(items, o) != 0)
+            rc = EG_ENOMEM;
+    }
+    eg_tx_rollback(tx);
+    if (rc != EG_OK) {
+        json_decref(items);
+        return rc;
+    }
+    *out = items;
+    return EG_OK;
 }

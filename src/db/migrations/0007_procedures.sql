@@ -14,6 +14,7 @@ CREATE TABLE procedure (
     id {{ID}},
     code VARCHAR(64) NOT NULL UNIQUE,
     name TEXT NOT NULL,
+    name_en TEXT,
     name_fold TEXT NOT NULL,
     body_fold TEXT NOT NULL,
     field_code TEXT NOT NULL REFERENCES procedure_field (code),

@@ -375,6 +375,35 @@ test_filters(void **state)
     assert_int_equal(total_of(t->db, &q), 5);
     q.field = "XD";
     assert_int_equal(total_of(t->db, &q), 0);
+    /* The units that carry procedures out, with how many; departments before communes. */
+    json_t *units = NULL;
+    assert_int_equal(eg_procedure_agencies(t->db, &units), EG_OK);
+    json_t *first = json_array_get(units, 0);
+    assert_string_equal(json_string_value(json_object_get(first, "code")), JUSTICE);
+    assert_int_equal(json_integer_value(json_object_get(first, "count")), 1);
+    size_t ui;
+    json_t *u;
+    bool seen_commune = false;
+    json_array_foreach(units, ui, u)
+    {
+        bool commune =
+            strcmp(json_string_value(json_object_get(u, "kind")), "commune_committee") == 0;
+        assert_true(commune || !seen_commune);
+        seen_commune = seen_commune || commune;
+        if (strcmp(json_string_value(json_object_get(u, "code")), COMMUNE) == 0)
+            assert_int_equal(json_integer_value(json_object_get(u, "count")), 6);
+    }
+    assert_true(seen_commune);
+    json_decref(units);
+    /* English names come with the items. */
+    struct eg_procedure_query ht = {.q = "ket hon", .limit = 5};
+    json_t *r2 = search(t->db, &ht);
+    json_t *it0 = json_array_get(json_object_get(r2, "items"), 0);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(it0, "field"), "name_en")),
+        "Civil status");
+    json_decref(r2);
+
     /* Paging: the pages together are the whole list, each once. */
     struct eg_procedure_query all = {.limit = 100};
     json_t *whole = search(t->db, &all);
@@ -524,6 +553,20 @@ test_versions(void **state)
     json_decref(versions);
     assert_int_equal(eg_procedure_versions(t->db, "9.999999", &versions), EG_ENOTFOUND);
 
+    /* The document as written, for editing: "*communes*" stays as it is. */
+    json_t *doc = NULL;
+    assert_int_equal(eg_procedure_document(t->db, "1.001193", 0, &doc), EG_OK);
+    assert_string_equal(json_string_value(json_object_get(doc, "valid_from")), "2026-03-01");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(doc, "agencies"), 0)),
+                        "*communes*");
+    assert_null(json_object_get(doc, "status"));
+    json_decref(doc);
+    assert_int_equal(eg_procedure_document(t->db, "1.001193", 1, &doc), EG_OK);
+    assert_string_equal(json_string_value(json_object_get(doc, "valid_from")), "2025-07-01");
+    json_decref(doc);
+    assert_int_equal(eg_procedure_document(t->db, "1.001193", 7, &doc), EG_ENOTFOUND);
+    assert_int_equal(eg_procedure_document(t->db, "9.999999", 0, &doc), EG_ENOTFOUND);
+
     /* Retired: gone from the portal and its search, versions kept. */
     tx = dbt_begin(t->db, EG_TX_WRITE);
     assert_int_equal(eg_procedure_retire(tx, "1.001193", NOW + 2000), EG_OK);
@@ -537,6 +580,16 @@ test_versions(void **state)
     assert_int_equal(eg_procedure_versions(t->db, "1.001193", &versions), EG_OK);
     assert_int_equal(json_array_size(versions), 2);
     json_decref(versions);
+    /* Administrators may list it among the retired. */
+    struct eg_procedure_query admin = {
+        .q = "dang ky khai sinh", .include_drafts = true, .limit = 20};
+    json_t *res2 = search(t->db, &admin);
+    int64_t without = json_integer_value(json_object_get(res2, "total"));
+    json_decref(res2);
+    admin.include_retired = true;
+    res2 = search(t->db, &admin);
+    assert_int_equal(json_integer_value(json_object_get(res2, "total")), without + 1);
+    json_decref(res2);
 
     /* A refused version changes nothing. */
     json_t *badv =
