@@ -5,6 +5,7 @@
 #include "http/http.h"
 
 #include <pthread.h>
+#include <sys/socket.h>
 #include <stdatomic.h>
 
 struct MHD_Connection;
@@ -67,6 +68,9 @@ struct eg_http_server {
     struct eg_router *router;
     struct MHD_Daemon *daemon;
     int port;
+    int listen_fd;      /* ours (listen.c), -1 once closed */
+    pthread_t acceptor; /* the accept thread, while accepting */
+    bool accepting;
     int static_fd; /* O_PATH directory, -1 if none */
     atomic_int draining;
     atomic_long in_flight;
@@ -75,6 +79,12 @@ struct eg_http_server {
     char id_prefix[9];
     struct eg_http_metrics *metrics;
 };
+
+/* listen.c: our listening socket (sets listen_fd and port), the accept thread, stopping it. */
+EG_WUR enum eg_err eg_http_listen(struct eg_http_server *s, const struct sockaddr_storage *ss,
+                                  struct eg_buf *msg);
+EG_WUR enum eg_err eg_http_accept_start(struct eg_http_server *s);
+void eg_http_accept_stop(struct eg_http_server *s);
 
 /* metrics.c */
 struct eg_http_metrics *eg_http_metrics_new(size_t nroutes);

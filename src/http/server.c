@@ -641,6 +641,7 @@ eg_http_server_start(const struct eg_http_config *cfg, struct eg_router *router,
     srv->cfg = *cfg;
     srv->router = router;
     srv->static_fd = -1;
+    srv->listen_fd = -1;
     unsigned char rnd[4];
     if (eg_random(rnd, sizeof(rnd)) != EG_OK)
         memset(rnd, 0, sizeof(rnd));
@@ -656,29 +657,30 @@ eg_http_server_start(const struct eg_http_config *cfg, struct eg_router *router,
             eg_warn("static files: cannot open %s; /static/ will answer 404", cfg->static_dir);
     }
     raise_fd_limit();
+    rc = eg_http_listen(srv, &ss, msg);
+    if (rc != EG_OK) {
+        eg_http_server_free(srv);
+        return rc;
+    }
+    /* The listening socket is ours (listen.c); libmicrohttpd gets each connection. */
     int threads = cfg->threads > 0 ? cfg->threads : cpu_count();
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
-    if (ss.ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET;
     srv->daemon = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
-        on_mhd_log, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)(threads > 1 ? threads : 0), MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->conn_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
-        cfg->idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool_size(cfg),
-        MHD_OPTION_STRICT_FOR_CLIENT, 0, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-        srv, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
-    if (!srv->daemon) {
-        if (eg_buf_printf(msg, "cannot listen on %s:%d (address in use, not local, or not allowed)",
-                          cfg->host, cfg->port) != EG_OK)
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(threads > 1 ? threads : 0),
+        MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        cfg->conn_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool_size(cfg), MHD_OPTION_STRICT_FOR_CLIENT, 0,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_END);
+    if (!srv->daemon || eg_http_accept_start(srv) != EG_OK) {
+        if (eg_buf_printf(msg, "cannot start the HTTP server on %s:%d", cfg->host, cfg->port) !=
+            EG_OK)
             eg_buf_reset(msg);
         eg_http_server_free(srv);
         return EG_EIO;
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    srv->port = di ? di->port : cfg->port;
     *out = srv;
     return EG_OK;
 }
@@ -701,16 +703,9 @@ eg_http_server_stop(struct eg_http_server *s)
 {
     if (!s->daemon)
         return 0;
+    /* Stop accepting: new connections are refused from now on (listen.c). */
     atomic_store(&s->draining, 1);
-    /*
-     * Stop accepting. The listening socket is ours now, but the worker threads
-     * take it out of their epoll sets only when they next wake: closing it here
-     * races with that (libmicrohttpd aborts on the EBADF). Shut it down instead
-     * (Linux then refuses new connections) and close it once the daemon stopped.
-     */
-    MHD_socket fd = MHD_quiesce_daemon(s->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        shutdown(fd, SHUT_RDWR);
+    eg_http_accept_stop(s);
     /*
      * Requests in flight finish and are told "Connection: close"; keep-alive
      * clients may still send on open connections for a moment, so wait until
@@ -725,8 +720,6 @@ eg_http_server_stop(struct eg_http_server *s)
     long left = atomic_load(&s->in_flight);
     MHD_stop_daemon(s->daemon);
     s->daemon = NULL;
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
     return left > 0 ? (unsigned)left : 0;
 }
 
@@ -735,6 +728,8 @@ eg_http_server_free(struct eg_http_server *s)
 {
     if (!s)
         return;
+    atomic_store(&s->draining, 1);
+    eg_http_accept_stop(s);
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
     if (s->static_fd >= 0)
