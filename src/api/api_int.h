@@ -16,6 +16,7 @@ void eg_api_agency_codes(struct eg_req *r, void *ctx);
 /* The catalogue of procedures (procedures.c). */
 void eg_api_procedures(struct eg_req *r, void *ctx);
 void eg_api_procedure(struct eg_req *r, void *ctx);
+void eg_api_procedure_form_pdf(struct eg_req *r, void *ctx);
 void eg_api_procedure_fields(struct eg_req *r, void *ctx);
 void eg_api_procedure_export(struct eg_req *r, void *ctx);
 void eg_api_admin_procedures(struct eg_call *c, void *ctx);

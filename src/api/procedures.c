@@ -1,5 +1,6 @@
 /*
- * procedures.c - the catalogue over the API: search and read for everyone;
+ * procedures.c - the catalogue over the API: search and read for everyone
+ * (a procedure's blank declaration as a PDF too);
  * create, new versions, publish, retire, import for the province's
  * administrators (procedure.manage on the root unit), each change audited in
  * its own transaction.
@@ -11,6 +12,8 @@
 
 #include <stdio.h>
 #include <string.h>
+
+#define PDF_MAX ((size_t)8 << 20) /* a 60-field form is about 300 KB */
 
 static bool
 en(struct eg_req *r)
@@ -127,6 +130,51 @@ eg_api_procedure(struct eg_req *r, void *ctx)
         eg_resp_err(r, rc, NULL);
     else
         eg_resp_json(r, 200, out);
+}
+
+/*
+ * GET /api/v1/procedures/{code}/form.pdf: the blank declaration as an A4 PDF,
+ * its fixed texts in English with ?lang=en (or Accept-Language: en).
+ */
+void
+eg_api_procedure_form_pdf(struct eg_req *r, void *ctx)
+{
+    struct eg_api *api = ctx;
+    const char *code = eg_req_param(r, "code");
+    json_t *p = NULL;
+    enum eg_err rc =
+        eg_procedure_code_ok(code) ? eg_procedure_get(api->db, code, false, &p) : EG_ENOTFOUND;
+    if (rc == EG_ENOTFOUND) {
+        not_found(r);
+        return;
+    }
+    if (rc != EG_OK) {
+        eg_resp_err(r, rc, NULL);
+        return;
+    }
+    struct eg_buf out = EG_BUF_INIT(PDF_MAX), msg = EG_BUF_INIT(1024);
+    rc = eg_procedure_form_pdf(p, en(r) ? "en" : "vi", NULL, &out, &msg);
+    json_decref(p);
+    if (rc == EG_OK) {
+        /* The code is digits, letters and dots (eg_procedure_code_ok): safe in the header. */
+        const char *cd =
+            eg_arena_printf(eg_req_arena(r), "attachment; filename=\"to-khai-%s.pdf\"", code);
+        eg_resp_header(r, "Content-Disposition", cd ? cd : "attachment");
+        eg_resp_header(r, "Cache-Control", "public, max-age=3600");
+        eg_resp_header(r, "Vary", "Accept-Language");
+        eg_resp_header(r, "Content-Language", en(r) ? "en" : "vi");
+        eg_resp_bytes(r, 200, "application/pdf", out.p, out.len);
+    } else if (rc == EG_ENOTFOUND) {
+        eg_resp_error(r, 404, "not_found",
+                      en(r) ? "This procedure has no declaration form."
+                            : "Thủ tục này không có mẫu tờ khai.");
+    } else {
+        eg_error("api: the form of procedure %s as PDF: %s: %s", code, eg_strerror(rc),
+                 msg.len ? eg_buf_str(&msg) : "-");
+        eg_resp_err(r, EG_EINTERNAL, NULL);
+    }
+    eg_buf_release(&out);
+    eg_buf_release(&msg);
 }
 
 /* GET /api/v1/procedure-fields */

@@ -26,6 +26,8 @@ add_open_routes(struct eg_router *r, struct eg_api *api)
          "Search the catalogue of administrative procedures, without diacritics if you like"},
         {"GET", "/api/v1/procedures/{code}", eg_api_procedure, api, "public", 0,
          "One published procedure: what to bring, how long, what it costs, the form"},
+        {"GET", "/api/v1/procedures/{code}/form.pdf", eg_api_procedure_form_pdf, api, "public", 0,
+         "The blank declaration (tờ khai) of a procedure as an A4 PDF"},
         {"GET", "/api/v1/procedure-fields", eg_api_procedure_fields, api, "public", 0,
          "The fields (lĩnh vực) of the catalogue with their number of procedures"},
         {"GET", "/api/v1/procedure-catalogue", eg_api_procedure_export, api, "public", 0,

@@ -1,8 +1,9 @@
 /*
  * admin_procedures.c - keeping the catalogue of procedures: finding them
- * (drafts included), one procedure with its versions, publishing a version,
- * retiring, a new procedure or a new version written as its JSON document,
- * and importing a catalogue pasted as JSON. Every action is decided on the
+ * (drafts included, retired ones when asked), one procedure with its versions,
+ * publishing a version, retiring, a new procedure or a new version written as
+ * its JSON document (indented, the newest version exactly as written), and
+ * importing a catalogue pasted as JSON. Every action is decided on the
  * root unit (procedure.manage) and audited in its own transaction, exactly as
  * src/api/procedures.c does.
  *
@@ -72,7 +73,7 @@ allowed(struct eg_call *c)
     return eg_gate_allow(c, EG_PERM_PROCEDURE_MANAGE, &t) == EG_OK;
 }
 
-/* ---- GET /admin/procedures ---------------------------------------------------------------- */
+/* ---- GET /admin/procedures?q=&retired=1&page= ------------------------------------------------ */
 
 void
 pg_admin_procedures(struct eg_call *c, void *ctx)
@@ -90,9 +91,14 @@ pg_admin_procedures(struct eg_call *c, void *ctx)
         pg_field_error(&pg, "q", "procedure_query_too_long");
         q = NULL;
     }
+    /* A checkbox: "1" when ticked, absent otherwise. */
+    const char *retired = eg_req_query(c->req, "retired");
+    bool with_retired = retired && strcmp(retired, "1") == 0;
+    json_object_set_new(json_object_get(pg.ctx, "v"), "retired", json_boolean(with_retired));
     struct eg_procedure_query pq = {
         .q = q && *q ? q : NULL,
         .include_drafts = true,
+        .include_retired = with_retired,
         .limit = PER_PAGE,
         .offset = (int)((page - 1) * PER_PAGE),
     };
@@ -120,7 +126,7 @@ pg_admin_procedures(struct eg_call *c, void *ctx)
     json_object_set(pg.ctx, "items", items ? items : json_array());
     json_object_set_new(pg.ctx, "items_any", json_boolean(json_array_size(items) > 0));
     json_object_set_new(pg.ctx, "total", json_integer(total));
-    const char *kv[] = {"q", pq.q, NULL};
+    const char *kv[] = {"q", pq.q, "retired", with_retired ? "1" : NULL, NULL};
     pg_paging(&pg, "/admin/procedures", kv, page, PER_PAGE, total);
     json_decref(out);
     pg_render(&pg, json_object_get(pg.ctx, "has_errors") ? 400 : 200, "admin/procedures");
@@ -244,25 +250,51 @@ pg_admin_procedure_retire_post(struct eg_call *c, void *ctx)
 /* ---- /admin/procedures/new and /admin/procedures/{code}/edit ---------------------------------- */
 
 /*
- * The newest version as an editable document: what eg_procedure_get() adds
- * for reading is taken off again, and the implementing agencies it resolved
- * become their codes (it does not return the list as written).
+ * The order keys are shown in: procedures/ stores documents with sorted keys,
+ * which puts "agencies" before "code". Keys are shown in the order of
+ * docs/procedures.md (and the new procedure's template) at every level; any
+ * other key follows in the order it has. JSON objects have no order: the
+ * document stays exactly what was stored.
  */
+static const char *const key_order[] = {
+    "code",       "name",         "name_en",       "label",      "value",        "type",
+    "required",   "keywords_vi",  "field",         "equals",     "level",        "agencies",
+    "applicants", "online_level", "legacy_level",  "processing", "working_days", "cutoff",
+    "note_vi",    "fees",         "amount_vnd",    "components", "originals",    "copies",
+    "template",   "steps_vi",     "conditions_vi", "result_vi",  "legal_basis",  "form",
+    "fields",     "popularity",   "valid_from",
+};
+
+/* A copy of v with the keys of every object in key_order. */
 static json_t *
-editable(json_t *doc)
+readable(json_t *v)
 {
-    static const char *const added[] = {"version", "status", "field_name", "field_name_en"};
-    for (size_t i = 0; i < EG_ARRAY_LEN(added); i++)
-        json_object_del(doc, added[i]);
-    json_t *codes = json_array();
-    size_t i;
-    json_t *a;
-    json_array_foreach(json_object_get(doc, "agencies"), i, a)
-    {
-        json_array_append(codes, json_object_get(a, "code"));
+    if (json_is_array(v)) {
+        json_t *a = json_array();
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x)
+        {
+            json_array_append_new(a, readable(x));
+        }
+        return a;
     }
-    json_object_set_new(doc, "agencies", codes);
-    return doc;
+    if (!json_is_object(v))
+        return json_incref(v);
+    json_t *o = json_object();
+    for (size_t i = 0; i < EG_ARRAY_LEN(key_order); i++) {
+        json_t *x = json_object_get(v, key_order[i]);
+        if (x)
+            json_object_set_new(o, key_order[i], readable(x));
+    }
+    const char *k;
+    json_t *x;
+    json_object_foreach(v, k, x)
+    {
+        if (!json_object_get(o, k))
+            json_object_set_new(o, k, readable(x));
+    }
+    return o;
 }
 
 /* A new procedure's starting point: every key, to be filled in. */
@@ -298,8 +330,8 @@ edit_page(struct eg_call *c, void *ctx, const struct edit *e)
     json_t *doc = NULL;
     if (!e->typed) {
         enum eg_err rc = EG_OK;
-        if (e->code)
-            rc = eg_procedure_code_ok(e->code) ? eg_procedure_get(c->db, e->code, true, &doc)
+        if (e->code) /* the newest version as written: agencies as codes or "*communes*" */
+            rc = eg_procedure_code_ok(e->code) ? eg_procedure_document(c->db, e->code, 0, &doc)
                                                : EG_ENOTFOUND;
         else
             doc = skeleton(c);
@@ -317,11 +349,10 @@ edit_page(struct eg_call *c, void *ctx, const struct edit *e)
     section(&pg);
     json_t *v = json_object_get(pg.ctx, "v");
     if (doc) {
-        /*
-         * On one line: the HTTP layer's form decoding refuses control
-         * characters, line breaks included (see docs/portal.md).
-         */
-        char *text = json_dumps(e->code ? editable(doc) : doc, 0);
+        /* Indented (the textarea keeps line breaks: F_LINES), the keys in a readable order. */
+        json_t *shown = readable(doc);
+        char *text = json_dumps(shown, JSON_INDENT(2));
+        json_decref(shown);
         json_object_set_new(v, "doc", json_string(text ? text : "{}"));
         free(text);
         json_decref(doc);
@@ -397,7 +428,7 @@ static void
 store(struct eg_call *c, void *ctx, const char *code)
 {
     static const struct field fields[] = {
-        {"doc", DOC_MAX_BYTES, F_REQUIRED | F_RAW, "procedure_doc_required"},
+        {"doc", DOC_MAX_BYTES, F_REQUIRED | F_RAW | F_LINES, "procedure_doc_required"},
         {"publish", 8, 0, NULL},
     };
     if (!allowed(c))
@@ -490,7 +521,7 @@ void
 pg_admin_procedure_import_post(struct eg_call *c, void *ctx)
 {
     static const struct field fields[] = {
-        {"catalogue", CATALOGUE_MAX_BYTES, F_REQUIRED | F_RAW, "catalogue_required"},
+        {"catalogue", CATALOGUE_MAX_BYTES, F_REQUIRED | F_RAW | F_LINES, "catalogue_required"},
         {"mode", 16, 0, NULL},
     };
     if (!allowed(c))

@@ -2,8 +2,9 @@
  * catalogue.c - finding a procedure: the search page with its filters (field,
  * implementing agency, level, applicant), browsing by field and by agency, and
  * what the home page and the directory show of the catalogue. Everything comes
- * from procedures/ (eg_procedure_search, eg_procedure_fields) and directory/
- * (eg_org_unit_list); the pages only check the query and shape the results.
+ * from procedures/ (eg_procedure_search, eg_procedure_fields,
+ * eg_procedure_agencies) and directory/; the pages only check the query and
+ * shape the results.
  */
 #include "portal_int.h"
 
@@ -48,11 +49,32 @@ cat_agency_path(struct eg_call *c, const char *code)
     return path_with(c, "/procedures?agency=", code ? code : "", "");
 }
 
+/* Whether to show obj's key_en: the page is English and obj has an English text there. */
+static bool
+english(const struct page *pg, const json_t *obj, const char *key_en)
+{
+    const char *en = json_string_value(json_object_get(obj, key_en));
+    return pg->en && en && *en;
+}
+
 void
 cat_shape_item(struct page *pg, json_t *item)
 {
     const char *code = json_string_value(json_object_get(item, "code"));
     json_object_set_new(item, "link", json_string(cat_path(pg->c, code, "")));
+    /*
+     * A search result's names in the page's language, Vietnamese when there is
+     * no English one (a whole document is named by procedure.c).
+     */
+    json_t *field = json_object_get(item, "field");
+    if (json_is_object(field)) {
+        bool en_name = english(pg, item, "name_en"), en_field = english(pg, field, "name_en");
+        json_object_set(item, "display_name", json_object_get(item, en_name ? "name_en" : "name"));
+        json_object_set_new(item, "name_vi", json_boolean(!en_name));
+        json_object_set(item, "field_display",
+                        json_object_get(field, en_field ? "name_en" : "name"));
+        json_object_set_new(item, "field_vi", json_boolean(!en_field));
+    }
     pg_flags(item, "level", json_string_value(json_object_get(item, "level")), levels);
     pg_flags(item, "online", json_string_value(json_object_get(item, "online_level")),
              online_levels);
@@ -99,22 +121,27 @@ cat_popular(struct page *pg, int n)
 enum eg_err
 cat_agency_counts(struct eg_call *c, json_t *units)
 {
-    size_t i;
-    json_t *u;
+    json_t *counted = NULL;
+    enum eg_err rc = eg_procedure_agencies(c->db, &counted);
+    if (rc != EG_OK)
+        return rc;
+    size_t i, k;
+    json_t *u, *a;
     json_array_foreach(units, i, u)
     {
         const char *code = json_string_value(json_object_get(u, "code"));
-        struct eg_procedure_query q = {.agency = code, .limit = 1};
-        json_t *out = NULL;
-        enum eg_err rc = code ? eg_procedure_search(c->db, &q, &out) : EG_EINVAL;
-        if (rc != EG_OK)
-            return rc;
-        json_int_t n = json_integer_value(json_object_get(out, "total"));
-        json_decref(out);
+        json_int_t n = 0;
+        json_array_foreach(counted, k, a)
+        {
+            const char *ac = json_string_value(json_object_get(a, "code"));
+            if (code && ac && strcmp(code, ac) == 0)
+                n = json_integer_value(json_object_get(a, "count"));
+        }
         json_object_set_new(u, "procedures", json_integer(n));
         json_object_set_new(u, "procedures_link",
                             n > 0 ? json_string(cat_agency_path(c, code)) : json_null());
     }
+    json_decref(counted);
     return EG_OK;
 }
 
@@ -153,14 +180,13 @@ field_options(struct page *pg, json_t *fields, const char *chosen, bool *known)
     json_array_foreach(fields, i, f)
     {
         const char *code = json_string_value(json_object_get(f, "code"));
-        const char *en = json_string_value(json_object_get(f, "name_en"));
         bool sel = chosen && code && strcmp(chosen, code) == 0;
         *known = *known || sel;
         json_array_append_new(
-            list,
-            json_pack("{s:s, s:b, s:b, s:O, s:O}", "value", code ? code : "", "any", 0, "selected",
-                      sel, "name", json_object_get(f, pg->en && en && *en ? "name_en" : "name"),
-                      "count", json_object_get(f, "count")));
+            list, json_pack("{s:s, s:b, s:b, s:O, s:O}", "value", code ? code : "", "any", 0,
+                            "selected", sel, "name",
+                            json_object_get(f, english(pg, f, "name_en") ? "name_en" : "name"),
+                            "count", json_object_get(f, "count")));
     }
     return list;
 }
@@ -194,14 +220,16 @@ agency_filter(struct page *pg, const char *const *kv)
     if (strlen(a) <= EG_AGENCY_CODE_MAX &&
         eg_agency_code_parse(a, &(struct eg_agency_code){0}, NULL) == EG_OK &&
         eg_org_unit_get(c->db, a, &u) == EG_OK) {
-        const char *en = json_string_value(json_object_get(u, "name_en"));
-        json_object_set(chip, "name", json_object_get(u, pg->en && en && *en ? "name_en" : "name"));
+        bool en_name = english(pg, u, "name_en");
+        json_object_set(chip, "name", json_object_get(u, en_name ? "name_en" : "name"));
+        json_object_set_new(chip, "name_vi", json_boolean(!en_name));
         json_object_set(chip, "code", json_object_get(u, "code"));
         json_decref(u);
         return json_string_value(json_object_get(chip, "code"));
     }
     json_object_set_new(chip, "code", json_string(a));
     json_object_set_new(chip, "name", json_null());
+    json_object_set_new(chip, "name_vi", json_false());
     pg_field_error(pg, "agency", "agency_unknown");
     return NULL;
 }
@@ -248,31 +276,9 @@ read_query(struct page *pg, struct eg_procedure_query *q, json_t *fields, long l
     q->offset = (int)((*page - 1) * PER_PAGE);
 }
 
-/* The field's name in the page's language: a result carries only the Vietnamese one. */
-static void
-field_name(struct page *pg, json_t *item, json_t *fields)
-{
-    json_t *field = json_object_get(item, "field");
-    const char *code = json_string_value(json_object_get(field, "code"));
-    const char *en = NULL;
-    size_t i;
-    json_t *f;
-    json_array_foreach(fields, i, f)
-    {
-        const char *c = json_string_value(json_object_get(f, "code"));
-        if (pg->en && code && c && strcmp(code, c) == 0)
-            en = json_string_value(json_object_get(f, "name_en"));
-    }
-    bool english = en && *en;
-    json_object_set_new(item, "field_display",
-                        english ? json_string(en) : json_incref(json_object_get(field, "name")));
-    json_object_set_new(item, "field_vi", json_boolean(!english));
-}
-
 /* The results, the count, the paging and what to try when nothing was found. */
 static void
-results(struct page *pg, const struct eg_procedure_query *q, json_t *out, json_t *fields,
-        long long page)
+results(struct page *pg, const struct eg_procedure_query *q, json_t *out, long long page)
 {
     json_t *items = json_object_get(out, "items");
     size_t i;
@@ -280,7 +286,6 @@ results(struct page *pg, const struct eg_procedure_query *q, json_t *out, json_t
     json_array_foreach(items, i, it)
     {
         cat_shape_item(pg, it);
-        field_name(pg, it, fields);
     }
     json_int_t total = json_integer_value(json_object_get(out, "total"));
     bool filtered = q->field || q->agency || q->level || q->applicant;
@@ -335,7 +340,7 @@ pg_procedures(struct eg_call *c, void *ctx)
             eg_resp_err(c->req, rc, NULL);
             return;
         } else {
-            results(&pg, &q, out, fields, page);
+            results(&pg, &q, out, page);
         }
     }
     json_decref(out);
@@ -363,12 +368,11 @@ pg_fields(struct eg_call *c, void *ctx)
     json_array_foreach(fields, i, f)
     {
         const char *code = json_string_value(json_object_get(f, "code"));
-        const char *en = json_string_value(json_object_get(f, "name_en"));
         const char *kv[] = {"field", code, NULL};
         json_int_t n = json_integer_value(json_object_get(f, "count"));
         sum += n;
         json_object_set(f, "display_name",
-                        json_object_get(f, pg.en && en && *en ? "name_en" : "name"));
+                        json_object_get(f, english(&pg, f, "name_en") ? "name_en" : "name"));
         json_object_set_new(f, "link",
                             n > 0 ? json_string(pg_link(c, "/procedures", kv)) : json_null());
     }
@@ -380,9 +384,13 @@ pg_fields(struct eg_call *c, void *ctx)
 
 /* ---- GET /agencies ------------------------------------------------------------------------- */
 
-/* Every open unit, in code order (at most UNITS_MAX). */
+/*
+ * The English names of the units, for an English page: eg_procedure_agencies
+ * gives the Vietnamese ones only. One listing of the open units (at most
+ * UNITS_MAX, 200 a query); a unit not found keeps its Vietnamese name.
+ */
 static enum eg_err
-all_units(struct eg_db *db, json_t *into)
+english_names(struct eg_db *db, json_t *agencies)
 {
     struct eg_org_query q = {.limit = 200};
     for (;;) {
@@ -391,7 +399,19 @@ all_units(struct eg_db *db, json_t *into)
         if (rc != EG_OK)
             return rc;
         json_t *items = json_object_get(out, "items");
-        json_array_extend(into, items);
+        size_t i, k;
+        json_t *u, *a;
+        json_array_foreach(items, i, u)
+        {
+            const char *code = json_string_value(json_object_get(u, "code"));
+            json_t *en = json_object_get(u, "name_en");
+            json_array_foreach(agencies, k, a)
+            {
+                const char *ac = json_string_value(json_object_get(a, "code"));
+                if (code && ac && strcmp(code, ac) == 0 && json_is_string(en))
+                    json_object_set(a, "name_en", en);
+            }
+        }
         json_int_t total = json_integer_value(json_object_get(out, "total"));
         size_t got = json_array_size(items);
         json_decref(out);
@@ -404,29 +424,31 @@ all_units(struct eg_db *db, json_t *into)
 void
 pg_agencies(struct eg_call *c, void *ctx)
 {
-    json_t *units = json_array();
-    enum eg_err rc = all_units(c->db, units);
-    if (rc == EG_OK)
-        rc = cat_agency_counts(c, units);
+    struct page pg;
+    pg_begin(&pg, c, ctx);
+    json_t *units = NULL;
+    enum eg_err rc = eg_procedure_agencies(c->db, &units);
+    if (rc == EG_OK && pg.en)
+        rc = english_names(c->db, units);
     if (rc != EG_OK) {
         json_decref(units);
+        pg_release(&pg);
         eg_resp_err(c->req, rc, NULL);
         return;
     }
-    struct page pg;
-    pg_begin(&pg, c, ctx);
     json_object_set_new(pg.ctx, "nav_procedures", json_true());
-    /* Those that carry out procedures: the province's agencies, then the communes. */
+    /* Those that carry out procedures (with how many): the province's agencies, then the communes. */
     json_t *province = json_array(), *communes = json_array();
     size_t i;
     json_t *u;
     json_array_foreach(units, i, u)
     {
-        if (json_integer_value(json_object_get(u, "procedures")) == 0)
-            continue;
-        const char *en = json_string_value(json_object_get(u, "name_en"));
-        json_object_set(u, "display_name",
-                        json_object_get(u, pg.en && en && *en ? "name_en" : "name"));
+        const char *code = json_string_value(json_object_get(u, "code"));
+        bool en_name = english(&pg, u, "name_en");
+        json_object_set(u, "display_name", json_object_get(u, en_name ? "name_en" : "name"));
+        json_object_set_new(u, "name_vi", json_boolean(!en_name));
+        json_object_set(u, "procedures", json_object_get(u, "count"));
+        json_object_set_new(u, "procedures_link", json_string(cat_agency_path(c, code)));
         const char *kind = json_string_value(json_object_get(u, "kind"));
         bool commune = kind && strcmp(kind, "commune_committee") == 0;
         json_array_append(commune ? communes : province, u);

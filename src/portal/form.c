@@ -1,7 +1,8 @@
 /*
  * form.c - reading a form: x-www-form-urlencoded pairs in NFC, declared
- * fields with their limits, errors in form order, and the way back to the form
- * (the flash cookie) with what was typed, never a password.
+ * fields with their limits (one line unless F_LINES), errors in form order,
+ * and the way back to the form (the flash cookie) with what was typed, never
+ * a password.
  */
 #include "portal_int.h"
 
@@ -67,11 +68,29 @@ trimmed(struct eg_call *c, const char *s)
     return eg_arena_strndup(eg_req_arena(c->req), s, n);
 }
 
+/*
+ * A one-line field: every tab and line break of its values becomes a space, in
+ * place (the same length), so that form_get() gives the flattened text too.
+ */
+static void
+one_line(struct form *f, const char *name)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        if (strcmp(f->kv[i].key, name) != 0)
+            continue;
+        for (char *p = (char *)f->kv[i].value; p && *p; p++)
+            if (*p == '\t' || *p == '\n' || *p == '\r')
+                *p = ' ';
+    }
+}
+
 bool
 form_check(struct form *f, const struct field *fields, size_t n, const char **out)
 {
     bool ok = true;
     for (size_t i = 0; i < n; i++) {
+        if (!(fields[i].flags & F_LINES))
+            one_line(f, fields[i].name);
         const char *v = form_get(f, fields[i].name);
         if (v && !(fields[i].flags & F_RAW))
             v = trimmed(f->c, v);

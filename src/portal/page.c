@@ -140,6 +140,16 @@ flash_take(struct eg_req *r)
 
 /* ---- the language ----------------------------------------------------------------- */
 
+const char *
+pg_lang(struct eg_call *c)
+{
+    const char *q = eg_req_query(c->req, "lang");
+    if (q && (strcmp(q, "vi") == 0 || strcmp(q, "en") == 0))
+        return strcmp(q, "en") == 0 ? "en" : "vi";
+    const char *k = eg_cookie(c->req, LANG_COOKIE);
+    return k && strcmp(k, "en") == 0 ? "en" : "vi";
+}
+
 static const char *
 lang_of(struct eg_req *r)
 {

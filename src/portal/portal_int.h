@@ -33,6 +33,11 @@ struct page {
 
 /* ---- pages (page.c) ----------------------------------------------------------- */
 
+/*
+ * The language of this request, "vi" or "en" (?lang=, else the cookie), for an
+ * answer that is not a page (a PDF): nothing is set or cleared.
+ */
+const char *pg_lang(struct eg_call *c);
 /* Starts a page: language, the common context, the flash cookie if it is for this path. */
 void pg_begin(struct page *pg, struct eg_call *c, void *cfg);
 /*
@@ -100,6 +105,7 @@ enum {
     F_REQUIRED = 1, /* an empty value is an error: the field's own "required" message */
     F_SECRET = 2,   /* never kept for the next page (passwords, codes) */
     F_RAW = 4,      /* kept as typed: no trimming (passwords) */
+    F_LINES = 8,    /* a textarea: tab and line breaks (LF) kept; elsewhere they become spaces */
 };
 
 struct field {
@@ -118,13 +124,23 @@ struct form {
     json_t *data;   /* other things for the next page (a secret shown once) */
 };
 
-/* Parses the body; NFC, no controls. On failure the 400 answer is already set. */
+/*
+ * Parses the body into NFC values; controls are refused except tab and line
+ * breaks (CR LF as LF), which form_check keeps only in F_LINES fields. On
+ * failure the 400 answer is already set.
+ */
 EG_WUR enum eg_err form_read(struct eg_call *c, struct form *f);
-/* The value of a field (trimmed unless F_RAW is asked by form_check), or NULL. */
+/*
+ * The value of a field as sent (NFC; a declared field without F_LINES has had
+ * its tabs and line breaks turned into spaces by form_check), or NULL.
+ */
 const char *form_get(const struct form *f, const char *name);
 /*
  * Reads the declared fields into out[i] (NULL when absent or empty), records
- * "required" and "too long" errors and keeps non-secret values. False on errors.
+ * "required" and "too long" errors and keeps non-secret values. A field is
+ * one line unless declared F_LINES: its tabs and line breaks become spaces
+ * (eg_form_parse keeps them in every value), so that a crafted request cannot
+ * put a line break into a name. Values are trimmed unless F_RAW. False on errors.
  */
 bool form_check(struct form *f, const struct field *fields, size_t n, const char **out);
 /* Records an error on a field: the message err.<key>. */
@@ -229,9 +245,10 @@ json_t *cat_popular(struct page *pg, int n);
  */
 EG_WUR enum eg_err cat_agency_counts(struct eg_call *c, json_t *units);
 
-/* procedure.c: one procedure, its blank declaration, the submission entry point */
+/* procedure.c: one procedure, its blank declaration (a page and a PDF), the submission entry point */
 void pg_procedure(struct eg_call *c, void *ctx);
 void pg_procedure_form(struct eg_call *c, void *ctx);
+void pg_procedure_form_pdf(struct eg_call *c, void *ctx);
 void pg_procedure_submit(struct eg_call *c, void *ctx);
 
 /* admin_procedures.c */

@@ -2,9 +2,10 @@
  * procedure.c - one published procedure on one printable page (what to bring,
  * how long, what it costs, who decides, the legal basis), the blank
  * declaration (tờ khai) generated from its form definition for printing on A4,
- * and the entry point of online submission, which for now says honestly how
- * to submit at the one-stop desk. The document comes from eg_procedure_get();
- * the pages only choose what to show and how.
+ * the same declaration as a PDF to download (eg_procedure_form_pdf), and the
+ * entry point of online submission, which for now says honestly how to submit
+ * at the one-stop desk. The document comes from eg_procedure_get(); the pages
+ * only choose what to show and how.
  */
 #include "portal_int.h"
 
@@ -15,6 +16,7 @@
 
 #define AGENCIES_SHOWN 5 /* more are listed under a <details> */
 #define PID_DIGITS 12
+#define PDF_MAX ((size_t)8 << 20) /* a 60-field form is about 300 KB */
 
 /* The published procedure of the path's code; answers 404 itself (false) when there is none. */
 static bool
@@ -83,6 +85,8 @@ shape_common(struct page *pg, json_t *p)
     bool has_form = json_array_size(json_object_get(json_object_get(p, "form"), "fields")) > 0;
     json_object_set_new(p, "form_link",
                         has_form ? json_string(cat_path(pg->c, code, "/form")) : json_null());
+    json_object_set_new(p, "pdf_link",
+                        has_form ? json_string(cat_path(pg->c, code, "/form.pdf")) : json_null());
 }
 
 /* ---- GET /procedures/{code} --------------------------------------------------------------- */
@@ -111,6 +115,8 @@ shape_page(struct page *pg, json_t *p)
         json_object_set_new(v, "required",
                             json_boolean(json_is_true(json_object_get(v, "required"))));
         json_object_set_new(v, "template_link", t && form ? json_string(form) : json_null());
+        json_object_set(v, "template_pdf",
+                        t && form ? json_object_get(p, "pdf_link") : json_null());
         json_object_set_new(v, "copies_any",
                             json_boolean(json_integer_value(json_object_get(v, "copies")) > 0));
         json_object_set_new(v, "originals_any",
@@ -290,6 +296,62 @@ pg_procedure_form(struct eg_call *c, void *ctx)
     shape_declaration(&pg, p);
     json_object_set_new(pg.ctx, "p", p);
     pg_render(&pg, 200, "procedure_form");
+}
+
+/* ---- GET /procedures/{code}/form.pdf ---------------------------------------------------------- */
+
+/* A 404 page: no such published procedure, or it has no form. */
+static void
+pdf_not_found(struct eg_call *c, void *ctx, const char *key)
+{
+    struct page pg;
+    pg_begin(&pg, c, ctx);
+    pg_error(&pg, 404, key);
+}
+
+/*
+ * The blank declaration as an A4 PDF, a download (to-khai-<code>.pdf) that
+ * public caches may keep for an hour; the fixed texts in the page's language.
+ */
+void
+pg_procedure_form_pdf(struct eg_call *c, void *ctx)
+{
+    const char *code = eg_req_param(c->req, "code");
+    json_t *p = NULL;
+    enum eg_err rc =
+        eg_procedure_code_ok(code) ? eg_procedure_get(c->db, code, false, &p) : EG_ENOTFOUND;
+    if (rc == EG_ENOTFOUND) {
+        pdf_not_found(c, ctx, "procedure_not_found");
+        return;
+    }
+    if (rc != EG_OK) {
+        eg_resp_err(c->req, rc, NULL);
+        return;
+    }
+    struct eg_buf out = EG_BUF_INIT(PDF_MAX), msg = EG_BUF_INIT(1024);
+    rc = json_array_size(json_object_get(json_object_get(p, "form"), "fields")) > 0
+             ? eg_procedure_form_pdf(p, pg_lang(c), NULL, &out, &msg)
+             : EG_ENOTFOUND;
+    json_decref(p);
+    if (rc == EG_OK) {
+        /* The code is digits, letters and dots (eg_procedure_code_ok): safe in the header. */
+        const char *cd =
+            eg_arena_printf(eg_req_arena(c->req), "attachment; filename=\"to-khai-%s.pdf\"", code);
+        eg_resp_header(c->req, "Content-Disposition", cd ? cd : "attachment");
+        eg_resp_header(c->req, "Cache-Control", "public, max-age=3600");
+        /* The language comes from a cookie when ?lang= is absent. */
+        eg_resp_header(c->req, "Vary", "Cookie");
+        eg_resp_header(c->req, "Content-Language", pg_lang(c));
+        eg_resp_bytes(c->req, 200, "application/pdf", out.p, out.len);
+    } else if (rc == EG_ENOTFOUND) {
+        pdf_not_found(c, ctx, "form_not_found");
+    } else {
+        eg_error("portal: the form of procedure %s as PDF: %s: %s", code, eg_strerror(rc),
+                 msg.len ? eg_buf_str(&msg) : "-");
+        eg_resp_err(c->req, EG_EINTERNAL, NULL);
+    }
+    eg_buf_release(&out);
+    eg_buf_release(&msg);
 }
 
 /* ---- GET /procedures/{code}/submit ----------------------------------------------------------- */

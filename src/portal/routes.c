@@ -20,6 +20,8 @@ static const struct eg_gated_route pages[] = {
      MFA_ANY},
     {"GET", "/procedures/{code}/form", "public", pg_procedure_form, NULL, 0,
      "Mẫu tờ khai để in, từ biểu mẫu của thủ tục", MFA_ANY},
+    {"GET", "/procedures/{code}/form.pdf", "public", pg_procedure_form_pdf, NULL, 0,
+     "Tờ khai dạng PDF (A4) để tải về", MFA_ANY},
     {"GET", "/procedures/{code}/submit", "public", pg_procedure_submit, NULL, 0,
      "Nộp hồ sơ trực tuyến (chưa mở: cách nộp tại Bộ phận Một cửa)", MFA_ANY},
     {"GET", "/signup", "public", pg_signup, NULL, 0, "Đăng ký tài khoản", MFA_ANY},

@@ -5,10 +5,13 @@
  * type (with or without accents, any case) up to the procedure page and its
  * printable declaration, hostile queries, keyboard-only use, filters without
  * JavaScript, browsing by field and by agency, the submission entry point,
- * English pages, and the administration of procedures (a draft created,
- * published, found by the public search, changed, retired; an import).
+ * English pages, the declaration downloaded as a PDF, and the administration
+ * of procedures (a draft created, published, found by the public search,
+ * changed as indented JSON, retired and listed again on request; an import).
  */
 const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
 
 const BIRTH = '1.001193';
 
@@ -60,6 +63,22 @@ module.exports = (test, S, L) => {
     eq(await page.getAttribute('main a.button:has-text("Nộp trực tuyến")', 'href'), `/procedures/${BIRTH}/submit`,
       'the submit-online button');
     await visit(page, 'procedure');
+    /* The declaration as a PDF: a download from the page's button. */
+    const pdfLink = page.locator('main .procedure-actions a:has-text("Tải tờ khai (PDF)")').first();
+    eq(await pdfLink.getAttribute('href'), `/procedures/${BIRTH}/form.pdf`, 'the PDF link');
+    eq(await page.locator(`main .components a[href="/procedures/${BIRTH}/form.pdf"]`).count(), 1,
+      'the PDF linked from the component with a template too');
+    const [download] = await Promise.all([page.waitForEvent('download'), pdfLink.click()]);
+    eq(download.suggestedFilename(), `to-khai-${BIRTH}.pdf`, 'the name of the downloaded file');
+    const pdfFile = path.join(L.OUT, `to-khai-${BIRTH}.pdf`);
+    await download.saveAs(pdfFile);
+    eq(await download.failure(), null, 'the download finished');
+    const bytes = fs.readFileSync(pdfFile);
+    eq(bytes.subarray(0, 5).toString('latin1'), '%PDF-', 'the download starts as a PDF');
+    check(bytes.subarray(-16).toString('latin1').includes('%%EOF'), 'the download ends as a PDF');
+    check(bytes.length > 20000 && bytes.length < 2000000, `the PDF is ${bytes.length} bytes (fonts embedded)`);
+    eq(pathOf(page), `/procedures/${BIRTH}`, 'the page stays where it was');
+    L.takeProblems(); /* Chromium may report the navigation turned into a download */
     /* Printed: no navigation, no buttons. */
     await page.emulateMedia({ media: 'print' });
     for (const sel of ['.site-nav', '.procedure-actions', '.breadcrumbs', '.site-footer'])
@@ -80,6 +99,8 @@ module.exports = (test, S, L) => {
       check(decl.includes(s), `the declaration shows "${s}"`);
     eq(await page.locator('.declaration .digits').count(), 2, 'boxes for the two personal numbers');
     eq(await page.getAttribute('.declaration', 'lang'), 'vi', 'the declaration is Vietnamese');
+    eq(await page.getAttribute('.decl-intro a:has-text("Tải tờ khai (PDF)")', 'href'), `/procedures/${BIRTH}/form.pdf`,
+      'the declaration page links to the PDF');
     await visit(page, 'procedure form');
     /* On A4 paper: only the declaration, on at most two pages. */
     await page.emulateMedia({ media: 'print' });
@@ -156,6 +177,11 @@ module.exports = (test, S, L) => {
     await visit(page, 'procedure not found');
     r = await go(page, '/procedures/2.000884/form');
     eq(r.status(), 404, 'the declaration of a procedure without a form');
+    for (const code of ['2.000884', '9.999999']) {
+      r = await go(page, `/procedures/${code}/form.pdf`);
+      eq(r.status(), 404, `the PDF of ${code}`);
+      check((await text(page, 'h1')).length > 0, `a 404 page for the PDF of ${code}`);
+    }
     L.takeProblems();
   });
 
@@ -245,9 +271,12 @@ module.exports = (test, S, L) => {
     /* The directory links each unit to its procedures. */
     await go(page, '/directory?q=' + encodeURIComponent('so tu phap'));
     const link = page.locator('main .results a[href^="/procedures?agency="]').first();
-    check((await link.innerText()).includes('thủ tục hành chính'), 'the directory links to the unit\'s procedures');
+    check(/\d+ thủ tục hành chính/.test(await link.innerText()), 'the directory links to the unit\'s procedures, with their number');
     await Promise.all([page.waitForNavigation(), link.click()]);
     check(await page.locator('main .results > li').count() > 0, 'the unit\'s procedures');
+    await go(page, '/directory');
+    check((await text(page, 'main')).includes('Chưa có thủ tục hành chính trên cổng'), 'a unit without procedures says so');
+    await visit(page, 'directory with procedures');
     /* Nothing found: suggestions, and a way out of the filters. */
     await go(page, '/procedures?q=' + encodeURIComponent('zzqx wwvk') + '&level=province');
     check((await text(page, 'main')).includes('Không tìm thấy thủ tục nào'), 'nothing found');
@@ -269,12 +298,15 @@ module.exports = (test, S, L) => {
     await visit(page, 'procedure english');
     await go(page, '/procedures?q=khai+sinh');
     eq(await text(page, 'h1'), 'Administrative procedures', 'the search page in English');
+    eq(await text(page, 'main .results > li h2'), 'Birth registration', 'procedure names in English');
+    eq(await page.getAttribute('main .results > li h2 a', 'lang'), null, 'an English name is not marked Vietnamese');
     eq(await text(page, 'main .results > li .field-name'), 'Civil status', 'field names in English');
     await visit(page, 'procedures english');
     await go(page, `/procedures/${BIRTH}/form`);
     eq(await page.getAttribute('.declaration', 'lang'), 'vi', 'the declaration stays Vietnamese');
     await visit(page, 'procedure form english');
     await go(page, '/agencies');
+    check((await text(page, 'main')).includes('Department of Justice'), 'unit names in English');
     await visit(page, 'agencies english');
     await go(page, '/?lang=vi');
     await S.catCtx.close();
@@ -324,7 +356,7 @@ module.exports = (test, S, L) => {
     await Promise.all([page.waitForNavigation(), page.click('main a[href="/admin/procedures/new"]')]);
     await visit(page, 'admin procedure new');
     const skeleton = await page.inputValue('#doc');
-    check(skeleton.includes('"valid_from"'), 'the new document starts from a template');
+    check(skeleton.includes('\n  "valid_from"'), 'the new document starts from an indented template');
     let r = await submit(page, 'main form button[type=submit]');
     eq(r.status(), 400, 'an incomplete document is refused');
     let errs = await errorSummary(page);
@@ -338,7 +370,7 @@ module.exports = (test, S, L) => {
     const doc = await documentFor(page, code, `Cấp giấy phép ${words}`);
     const bad = JSON.parse(JSON.stringify(doc));
     bad.form.fields[2].type = 'colour';
-    const badText = JSON.stringify(bad);
+    const badText = JSON.stringify(bad, null, 2); /* line breaks and indentation, kept as typed */
     await page.fill('#doc', badText);
     r = await submit(page, 'main form button[type=submit]');
     eq(r.status(), 400, 'a bad form field is refused');
@@ -346,7 +378,7 @@ module.exports = (test, S, L) => {
     check(errs[0].text.includes('form.fields[2]'), `the error names form.fields[2]: ${errs[0].text}`);
     eq(await page.inputValue('#doc'), badText, 'the bad document kept as typed');
     L.takeProblems();
-    await page.fill('#doc', JSON.stringify(doc));
+    await page.fill('#doc', JSON.stringify(doc, null, '\t'));
     await submit(page, 'main form button[type=submit]');
     eq(pathOf(page), `/admin/procedures/${code}`, 'the new procedure\'s page');
     check((await text(page, '.notice')).includes('Đã thêm thủ tục'), 'the created notice');
@@ -370,10 +402,15 @@ module.exports = (test, S, L) => {
     eq(r.status(), 200, 'its public page');
     /* A new version, published at once. */
     await go(page, `/admin/procedures/${code}/edit`);
-    const current = JSON.parse(await page.inputValue('#doc'));
+    const stored = await page.inputValue('#doc');
+    check(stored.startsWith('{\n  "code": '), `the document indented: ${stored.slice(0, 40)}`);
+    const current = JSON.parse(stored);
     eq(current.code, code, 'the edit page holds the newest version');
+    eq(JSON.stringify(current.agencies), '["*communes*"]', 'the agencies as written');
+    for (const k of ['version', 'status', 'field_name', 'field_name_en'])
+      eq(current[k], undefined, `no "${k}" in the document as written`);
     current.name = `Cấp giấy phép ${words} (sửa đổi)`;
-    await page.fill('#doc', JSON.stringify(current));
+    await page.fill('#doc', JSON.stringify(current, null, 2));
     await page.check('#publish');
     await visit(page, 'admin procedure edit');
     await submit(page, 'main form button[type=submit]');
@@ -384,12 +421,26 @@ module.exports = (test, S, L) => {
     /* Retired: gone from the portal. */
     await submit(page, 'main form[action$="/retire"] button');
     check((await text(page, '.notice')).includes('Đã ngừng áp dụng'), 'the retired notice');
-    check((await text(page, 'main dl')).includes('Ngừng áp dụng'), 'retired');
+    check((await text(page, 'main dl')).includes('Đã bãi bỏ'), 'retired');
     r = await go(page, `/procedures/${code}`);
     eq(r.status(), 404, 'a retired procedure is not public');
+    r = await go(page, `/procedures/${code}/form.pdf`);
+    eq(r.status(), 404, 'nor its PDF');
     L.takeProblems();
     await go(page, '/procedures?q=' + encodeURIComponent('nuoi ky lan thu nghiem'));
     check(!(await text(page, 'main')).includes(code), 'a retired procedure is not in the public search');
+    /* Administrators find it again when they ask for retired procedures. */
+    await go(page, '/admin/procedures?q=' + encodeURIComponent('nuoi ky lan thu nghiem'));
+    check(!(await text(page, 'main')).includes(code), 'a retired procedure is not listed by default');
+    eq(await page.isChecked('#retired'), false, 'the retired box not ticked');
+    await page.check('#retired');
+    await submit(page, 'main form[role=search] button[type=submit]');
+    eq(new URL(page.url()).searchParams.get('retired'), '1', 'the filter in the address');
+    eq(await page.isChecked('#retired'), true, 'the box stays ticked');
+    const row = page.locator('main table tbody tr', { hasText: code });
+    eq(await row.count(), 1, 'the retired procedure listed');
+    check((await row.innerText()).includes('Đã bãi bỏ'), 'tagged "Đã bãi bỏ"');
+    await visit(page, 'admin procedures with retired');
     /* Every change is in the audit log. */
     await go(page, '/admin/audit?action=admin.procedure');
     const actions = await page.$$eval('main table tbody tr td:nth-child(4)', (t) => t.map((x) => x.innerText.trim()));
@@ -400,7 +451,7 @@ module.exports = (test, S, L) => {
     await visit(page, 'admin procedure import');
     const code2 = `1.98${String(crypto.randomInt(0, 10000)).padStart(4, '0')}`;
     const good = await documentFor(page, code2, `Cấp giấy phép ${words} nhập từ tệp`);
-    const badCatalogue = JSON.stringify({ fields: [], procedures: [good, { code: '1.000000' }] });
+    const badCatalogue = JSON.stringify({ fields: [], procedures: [good, { code: '1.000000' }] }, null, 2);
     await page.fill('#catalogue', badCatalogue);
     r = await submit(page, 'main form button[type=submit]');
     eq(r.status(), 400, 'a bad catalogue is refused');
@@ -411,7 +462,7 @@ module.exports = (test, S, L) => {
     await go(page, '/admin/procedures?q=' + encodeURIComponent('nhap tu tep'));
     check(!(await text(page, 'main')).includes(code2), 'nothing of a refused import was stored');
     await go(page, '/admin/procedures/import');
-    await page.fill('#catalogue', JSON.stringify({ fields: [], procedures: [good] }));
+    await page.fill('#catalogue', JSON.stringify({ fields: [], procedures: [good] }, null, 2));
     await submit(page, 'main form button[type=submit]');
     eq(pathOf(page), '/admin/procedures', 'back to the list');
     check((await text(page, '.notice')).includes('Đã nhập 1 thủ tục thành bản nháp'), 'the import notice');

@@ -531,10 +531,11 @@ class Matrix:
                          (f"/api/v1/org-units/{X}", 200),
                          ("/api/v1/procedures?q=khai+sinh", 200),
                          ("/api/v1/procedures/1.001193", 200),
+                         ("/api/v1/procedures/1.001193/form.pdf", 200),
                          ("/api/v1/procedure-fields", 200),
                          ("/api/v1/procedure-catalogue", 200)):
             route = re.sub(r"/api/v1/org-units/.*", "/api/v1/org-units/{code}", path)
-            route = re.sub(r"/api/v1/procedures/.*", "/api/v1/procedures/{code}", route)
+            route = re.sub(r"/api/v1/procedures/[^/?]+", "/api/v1/procedures/{code}", route)
             add("GET", route.split("?")[0], "public")(
                 lambda actor, path=path, ok=ok: [Case("-", True, ok, simple("GET", path))])
 

@@ -11,7 +11,8 @@ People's Committee of data/demo/province.json), the documents themselves.
     partial words, a code), paging, filters, the documented response shape;
   * hostile and malformed input: query syntax of FTS5 and tsquery, HTML, over-long and
     invalid UTF-8 text, bad parameters, malformed codes: clear JSON answers, no 5xx;
-  * reading a procedure, the fields, the export;
+  * reading a procedure, the fields, the export, the blank declaration as a PDF (the API's
+    and the portal's download);
   * administration by the province administrator (and refusals for everyone else):
     drafts, versions, publishing, retiring, invalid documents, body limits, import,
     and the audit entries of every change.
@@ -19,10 +20,14 @@ People's Committee of data/demo/province.json), the documents themselves.
 
 import json
 import re
+import shutil
+import subprocess
+import tempfile
 import unicodedata
 import urllib.parse
 
-from harness import REPO, TestFailure, assert_json_error, check, eq, short, stream_request
+from harness import (REPO, Skip, TestFailure, assert_json_error, check, eq, short,
+                     stream_request)
 
 DEMO = json.loads((REPO / "data" / "demo" / "procedures.json").read_text(encoding="utf-8"))
 PROVINCE = json.loads((REPO / "data" / "demo" / "province.json").read_text(encoding="utf-8"))
@@ -1121,3 +1126,79 @@ def test_search_very_long_query_refused(ctx):
             check(r.status in (400, 414, 431),
                   f"a {n}-character q -> {r.status}: {short(r.body, 100)}")
         eq(s.get("/healthz").status, 200, "the server after the long targets")
+
+
+# ---- the blank declaration as a PDF ---------------------------------------------------------
+
+NO_FORM = sorted(c for c, d in PROCS.items() if not (d.get("form") or {}).get("fields"))
+
+
+def check_pdf(r, what, code):
+    """A PDF download: the headers, and a whole PDF file in the body."""
+    eq(r.status, 200, f"{what} ({short(r.body)})")
+    eq(r.header("Content-Type"), "application/pdf", f"{what}: Content-Type")
+    eq(r.header("Content-Disposition"), f'attachment; filename="to-khai-{code}.pdf"',
+       f"{what}: Content-Disposition")
+    eq(r.header("Cache-Control"), "public, max-age=3600", f"{what}: Cache-Control")
+    check(r.body.startswith(b"%PDF-"), f"{what}: the body starts {r.body[:16]!r}")
+    check(r.body.rstrip().endswith(b"%%EOF"), f"{what}: the body ends {r.body[-16:]!r}")
+    check(len(r.body) > 10_000, f"{what}: {len(r.body)} bytes (fonts are embedded)")
+    eq(int(r.header("Content-Length") or -1), len(r.body), f"{what}: Content-Length")
+
+
+def pdf_text(body):
+    """The text of a PDF (pdftotext -raw, NFC), or None without poppler-utils."""
+    tool = shutil.which("pdftotext")
+    if not tool:
+        return None
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(body)
+        f.flush()
+        # libharu 2.3.0's ToUnicode maps make pdftotext warn on stderr; the text is right.
+        p = subprocess.run([tool, "-raw", f.name, "-"], capture_output=True, timeout=30)
+    check(p.returncode == 0, f"pdftotext: {p.stderr.decode(errors='replace')[:300]}")
+    return unicodedata.normalize("NFC", p.stdout.decode("utf-8"))
+
+
+def test_form_pdf(ctx):
+    """GET /api/v1/procedures/{code}/form.pdf and the portal's /procedures/{code}/form.pdf:
+    the birth registration's declaration as a PDF download, in Vietnamese or English; 404
+    for an unknown code and for a procedure without a form."""
+    check(NO_FORM, "the demo catalogue has a procedure without a form (2.000884)")
+    with ctx.server() as s:
+        texts = {}
+        for what, path in (("the API", f"{SEARCH}/{BIRTH}/form.pdf"),
+                           ("the API in English", f"{SEARCH}/{BIRTH}/form.pdf?lang=en"),
+                           ("the portal", f"/procedures/{BIRTH}/form.pdf"),
+                           ("the portal in English", f"/procedures/{BIRTH}/form.pdf?lang=en")):
+            r = s.get(path, timeout=30)
+            check_pdf(r, f"GET {path}", BIRTH)
+            texts[what] = r.body
+        h = s.request("HEAD", f"{SEARCH}/{BIRTH}/form.pdf", timeout=30)
+        eq((h.status, h.body, h.header("Content-Type")), (200, b"", "application/pdf"), "HEAD")
+        for path, why in ((f"{SEARCH}/9.999999/form.pdf", "an unknown code"),
+                          (f"{SEARCH}/abc/form.pdf", "a malformed code"),
+                          (f"{SEARCH}/{NO_FORM[0]}/form.pdf", "a procedure without a form")):
+            e = assert_json_error(s.get(path), 404, "not_found")
+            check(e["message"], f"GET {path} ({why}): a message")
+        for path, title in (("/procedures/9.999999/form.pdf", "Không tìm thấy thủ tục"),
+                            (f"/procedures/{NO_FORM[0]}/form.pdf", "Thủ tục không có mẫu tờ khai")):
+            r = s.get(path)
+            eq(r.status, 404, f"GET {path}")
+            check((r.header("Content-Type") or "").startswith("text/html"),
+                  f"GET {path}: a page, Content-Type {r.header('Content-Type')!r}")
+            check(f"<h1>{title}</h1>" in r.text, f"GET {path}: the page says {title!r}")
+        check_no_server_errors(s, "the form as a PDF")
+        text = {what: pdf_text(body) for what, body in texts.items()}
+        if text["the API"] is None:
+            raise Skip("pdftotext (poppler-utils) is not installed: the PDFs' headers and "
+                       "framing were checked, their text was not")
+        for what in ("the API", "the portal"):
+            for want in ("TỜ KHAI", "ĐĂNG KÝ KHAI SINH", f"Mã thủ tục {BIRTH}",
+                         "Họ, chữ đệm và tên của trẻ", "NGƯỜI KHAI"):
+                check(want in text[what], f"the PDF of {what} holds {want!r}: "
+                                          f"{short(text[what], 300)}")
+        for what in ("the API in English", "the portal in English"):
+            for want in ("DECLARATION", "BIRTH REGISTRATION", "Họ, chữ đệm và tên của trẻ"):
+                check(want in text[what], f"the PDF of {what} holds {want!r}: "
+                                          f"{short(text[what], 300)}")
