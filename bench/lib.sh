@@ -255,26 +255,40 @@ BENCH_CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
 # ---- servers -------------------------------------------------------------------------
 
+# egov's key files in DIR, never the repository's var/.
+bench_egov_keys() { # DIR
+  echo "EGOV_IDENTITY_KEY=$1/identity.key" "EGOV_AUDIT_KEY=$1/audit.key" \
+    "EGOV_AUDIT_ANCHOR=$1/audit-anchor.log"
+}
+
 # egov: initialise a demo database in DIR (once).
 bench_egov_init() { # EGOV DIR
   [ -f "$2/egov.db" ] && return 0
-  "$1" init --demo --db "sqlite:$2/egov.db" >"$2/init.log" 2>&1 ||
+  # shellcheck disable=SC2046 # one word per setting
+  env $(bench_egov_keys "$2") "$1" init --demo --db "sqlite:$2/egov.db" >"$2/init.log" 2>&1 ||
     { cat "$2/init.log" >&2; bench_die "egov init --demo failed"; }
 }
 
-# Start egov serve on a free port. PIN=pin runs it on the server CPU.
+# Start egov serve on a free port. PIN=pin runs it on the server CPU. THREADS 0 is
+# egov's default (one HTTP thread per CPU).
 # Sets EGOV_PID, EGOV_PORT, EGOV_LOG. Any EGOV_* of the caller's environment is
 # dropped so the figures do not depend on it; the log level is warn (no access log)
 # and the per-IP connection limit is off (wrk opens every connection from 127.0.0.1).
-bench_egov_start() { # EGOV DBDIR THREADS pin|nopin
+# Optional NAME=VALUE arguments are added to egov's environment after that (and may
+# override those two), e.g. EGOV_IDENTITY_KEY=$BENCH_TMP/x/identity.key.
+bench_egov_start() { # EGOV DBDIR THREADS pin|nopin [NAME=VALUE...]
   local egov=$1 dir=$2 threads=$3 pin=$4 unset=() v
+  shift 4
+  local extra=("$@")
   for v in ${!EGOV_@}; do unset+=(-u "$v"); done
   local prefix=()
   [ "$pin" = pin ] && prefix=("${BENCH_SERVER_PIN[@]}")
   for _ in 1 2 3; do
     EGOV_PORT=$(bench_free_port)
     EGOV_LOG="$dir/egov-t$threads-$EGOV_PORT.log"
+    # shellcheck disable=SC2046 # one word per setting
     "${prefix[@]}" env "${unset[@]}" EGOV_LOG_LEVEL=warn EGOV_CONN_PER_IP=0 \
+      $(bench_egov_keys "$dir") "${extra[@]}" \
       "$egov" serve --db "sqlite:$dir/egov.db" --listen "127.0.0.1:$EGOV_PORT" \
       --threads "$threads" >"$EGOV_LOG" 2>&1 &
     EGOV_PID=$!
