@@ -171,7 +171,9 @@ plan(struct eg_tx *tx, const struct eg_procedure_query *q, const struct terms *t
         snprintf(p->order, sizeof(p->order), "p.code");
     } else if (p->text && sqlite) {
         fts5_query(t, any, p->match, sizeof(p->match));
-        snprintf(p->from, sizeof(p->from), "procedure_search s JOIN procedure p ON p.id = s.rowid");
+        /* CROSS JOIN: SQLite keeps this order, so the index drives (never every published row). */
+        snprintf(p->from, sizeof(p->from),
+                 "procedure_search s CROSS JOIN procedure p ON p.id = s.rowid");
         w +=
             (size_t)snprintf(p->where + w, sizeof(p->where) - w, " WHERE procedure_search MATCH ?");
         ranking(t, true, p);
