@@ -178,17 +178,30 @@ eg_json_check(const json_t *obj, const struct eg_json_field *fields, size_t n, s
     return EG_OK;
 }
 
+struct dump {
+    struct eg_buf *b;
+    enum eg_err rc;
+};
+
+static int
+dump_chunk(const char *p, size_t n, void *data)
+{
+    struct dump *d = data;
+    d->rc = eg_buf_add(d->b, p, n);
+    return d->rc == EG_OK ? 0 : -1;
+}
+
 enum eg_err
 eg_json_dump(const json_t *v, struct eg_buf *b)
 {
-    size_t n = json_dumpb(v, NULL, 0, JSON_COMPACT);
-    if (n == 0)
-        return EG_EINVAL;
-    enum eg_err rc = eg_buf_grow(b, n);
-    if (rc != EG_OK)
-        return rc;
-    json_dumpb(v, b->p + b->len, n, JSON_COMPACT);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return EG_OK;
+    /* One pass, straight into the buffer (json_dumpb would need a sizing pass first). */
+    struct dump d = {b, EG_OK};
+    size_t before = b->len;
+    if (!v || json_dump_callback(v, dump_chunk, &d, JSON_COMPACT) != 0) {
+        b->len = before;
+        if (b->p)
+            b->p[b->len] = '\0';
+        return d.rc != EG_OK ? d.rc : EG_EINVAL;
+    }
+    return b->p ? EG_OK : eg_buf_adds(b, "");
 }

@@ -1,22 +1,29 @@
 /*
  * search.c - finding procedures the way people type: with or without
  * diacritics, any case, words in any order, the last word possibly unfinished.
- * SQLite: FTS5 with bm25 (the name weighs ten times the rest). PostgreSQL: a
- * GIN index over a weighted tsvector, ts_rank normalised by length. Both break
- * ties by how often a procedure is used.
+ *
+ * The database finds the candidates through its full-text index (SQLite FTS5,
+ * PostgreSQL a GIN index over a weighted tsvector) with the filters; the
+ * ranking is done here, in C, the same for both engines (see rank_cmp), and
+ * only the page's rows are read in full. Lists without words (browse by
+ * field, by agency, the most used) are plain indexed queries.
  */
 #include "procedures_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define WORDS_MAX 8
 #define WORD_MAX 40
+#define SQL_MAX 4096
+/* More candidates than this and the search is refused as too broad (never seen: 1 word). */
+#define CANDIDATES_MAX 200000
 
 struct terms {
     char words[WORDS_MAX][WORD_MAX + 1];
     int n;
-    char fold[512];
+    char fold[512];                       /* every word, space-separated */
     char code[EG_PROCEDURE_CODE_MAX + 1]; /* the query is a procedure code */
 };
 
@@ -31,7 +38,6 @@ terms_of(const char *q, struct terms *t)
         eg_buf_release(&fold);
         return rc;
     }
-    /* All the words, for "the name is exactly the query". */
     snprintf(t->fold, sizeof(t->fold), "%s", eg_buf_str(&fold));
     /* "1.001193" (or a local variant's code) finds that procedure only. */
     size_t lead = strspn(q, " "), len = strcspn(q + lead, " ");
@@ -44,10 +50,9 @@ terms_of(const char *q, struct terms *t)
     const char *p = eg_buf_str(&fold);
     while (*p && t->n < WORDS_MAX) {
         size_t k = 0;
-        /* Anything but a-z and 0-9 separates words (and cannot reach the query syntax). */
-        while (*p && !((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+        while (*p == ' ')
             p++;
-        while (((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))) {
+        while (*p && *p != ' ') {
             if (k < WORD_MAX)
                 t->words[t->n][k++] = *p;
             p++;
@@ -59,163 +64,58 @@ terms_of(const char *q, struct terms *t)
     return EG_OK;
 }
 
-/*
- * FTS5: "dang" "ky" "khai" "sinh"* - every word, the last as a prefix; with
- * any, "dang" OR "ky" OR ... for a second try when no procedure has them all.
- */
+/* The engine's query: every word (or any, on the second try), the last as a prefix;
+ * phrase: the words one after the other, all whole. Only a-z0-9 reach it: nothing to
+ * inject. */
 static void
-fts5_query(const struct terms *t, bool any, char *out, size_t n)
+match_query(const struct terms *t, bool sqlite, bool any, bool phrase, char *out, size_t n)
 {
     size_t off = 0;
     out[0] = '\0';
-    for (int i = 0; i < t->n && off < n; i++)
-        off += (size_t)snprintf(out + off, n - off, "%s\"%s\"%s", i ? (any ? " OR " : " ") : "",
-                                t->words[i], i == t->n - 1 ? "*" : "");
-}
-
-/* PostgreSQL: dang & ky & khai & sinh:* (or with |). */
-static void
-pg_query(const struct terms *t, bool any, char *out, size_t n)
-{
-    size_t off = 0;
-    out[0] = '\0';
-    for (int i = 0; i < t->n && off < n; i++)
-        off += (size_t)snprintf(out + off, n - off, "%s%s%s", i ? (any ? " | " : " & ") : "",
-                                t->words[i], i == t->n - 1 ? ":*" : "");
-}
-
-#define ORDER_BINDS (2 * WORDS_MAX + 4) /* exact, phrase twice, the words twice, the query */
-
-struct plan {
-    char from[512];
-    char where[1024];
-    char order[4096];
-    char match[512];
-    bool text;
-    bool code;
-    /* The ORDER BY's parameters, in order. */
-    char binds[ORDER_BINDS][512];
-    int nbinds;
-};
-
-static void
-order_bind(struct plan *p, const char *fmt, const char *a)
-{
-    if (p->nbinds < ORDER_BINDS)
-        snprintf(p->binds[p->nbinds++], sizeof(p->binds[0]), fmt, a);
-}
-
-#define SQL_MAX 8192
-
-/*
- * The ranking, the same on both engines so that both answer alike:
- *   1. the name is exactly the query;
- *   2. the words stand together in the name, in the query's order;
- *   3. ... or anywhere in the text ("giấy chứng sinh" is a paper the birth
- *      registration asks for; "sổ đỏ" a keyword of the land certificate);
- *   4. how many of the words are words of the name (the last one may be unfinished);
- *   5. among names that have some of the words, the shortest: it is about nothing else;
- *   6. the engine's relevance over the name and the rest of the text (bm25 / ts_rank);
- *   7. the most used; then the code, so that pages never overlap.
- */
-static void
-ranking(const struct terms *t, bool sqlite, struct plan *p)
-{
-    char hits[1024] = "", phrase[512] = "";
-    size_t h = 0, f = 0;
-    for (int i = 0; i < t->n; i++)
-        h += (size_t)snprintf(hits + h, sizeof(hits) - h,
-                              "%s(CASE WHEN (' ' || p.name_fold || ' ') LIKE ? THEN 1 ELSE 0 END)",
-                              i ? " + " : "");
-    for (int i = 0; i < t->n; i++)
-        f += (size_t)snprintf(phrase + f, sizeof(phrase) - f, "%s%s", i ? " " : "", t->words[i]);
-    snprintf(p->order, sizeof(p->order),
-             "p.name_fold = ? DESC, (' ' || p.name_fold || ' ') LIKE ? DESC, %s DESC, (%s) DESC, "
-             "(CASE WHEN (%s) > 0 THEN length(p.name_fold) ELSE 0 END), %s, "
-             "p.popularity DESC, p.code",
-             sqlite ? "(p.id IN (SELECT rowid FROM procedure_search WHERE procedure_search "
-                      "MATCH ?))"
-                    : "(p.search_vec @@ to_tsquery('simple', ?))",
-             hits, hits,
-             sqlite ? "bm25(procedure_search, 10.0, 1.0)"
-                    : "ts_rank(p.search_vec, to_tsquery('simple', ?)) DESC");
-    order_bind(p, "%s", t->fold);
-    order_bind(p, "%% %s%%", phrase);
-    /* The phrase for the engine: "giay chung sinh"* / giay <-> chung <-> sinh:* */
-    char together[512];
-    size_t g = 0;
-    for (int i = 0; i < t->n; i++)
-        g += (size_t)snprintf(together + g, sizeof(together) - g, "%s%s",
-                              i ? (sqlite ? " " : " <-> ") : (sqlite ? "\"" : ""), t->words[i]);
-    snprintf(together + g, sizeof(together) - g, "%s", sqlite ? "\"*" : ":*");
-    order_bind(p, "%s", together);
-    for (int pass = 0; pass < 2; pass++)
-        for (int i = 0; i < t->n; i++)
-            order_bind(p, i == t->n - 1 ? "%% %s%%" : "%% %s %%", t->words[i]);
-    if (!sqlite)
-        order_bind(p, "%s", p->match);
-}
-
-static void
-plan(struct eg_tx *tx, const struct eg_procedure_query *q, const struct terms *t, bool any,
-     struct plan *p)
-{
-    memset(p, 0, sizeof(*p));
-    bool sqlite = eg_tx_kind(tx) == EG_DB_SQLITE;
-    p->code = t->code[0] != '\0';
-    p->text = t->n > 0 && !p->code;
-    size_t w = 0;
-    if (p->code) {
-        snprintf(p->from, sizeof(p->from), "procedure p");
-        w += (size_t)snprintf(p->where + w, sizeof(p->where) - w, " WHERE p.code = ?");
-        snprintf(p->order, sizeof(p->order), "p.code");
-    } else if (p->text && sqlite) {
-        fts5_query(t, any, p->match, sizeof(p->match));
-        /* CROSS JOIN: SQLite keeps this order, so the index drives (never every published row). */
-        snprintf(p->from, sizeof(p->from),
-                 "procedure_search s CROSS JOIN procedure p ON p.id = s.rowid");
-        w +=
-            (size_t)snprintf(p->where + w, sizeof(p->where) - w, " WHERE procedure_search MATCH ?");
-        ranking(t, true, p);
-    } else if (p->text) {
-        pg_query(t, any, p->match, sizeof(p->match));
-        snprintf(p->from, sizeof(p->from), "procedure p");
-        w += (size_t)snprintf(p->where + w, sizeof(p->where) - w,
-                              " WHERE p.search_vec @@ to_tsquery('simple', ?)");
-        ranking(t, false, p);
-    } else {
-        snprintf(p->from, sizeof(p->from), "procedure p");
-        w += (size_t)snprintf(p->where + w, sizeof(p->where) - w, " WHERE 1 = 1");
-        snprintf(p->order, sizeof(p->order), "p.popularity DESC, p.name_fold, p.code");
+    const char *sep = phrase ? (sqlite ? " " : " <-> ")
+                      : any  ? (sqlite ? " OR " : " | ")
+                             : (sqlite ? " " : " & ");
+    for (int i = 0; i < t->n && off < n; i++) {
+        bool last = i == t->n - 1;
+        if (sqlite && phrase)
+            off += (size_t)snprintf(out + off, n - off, "%s%s%s", i ? sep : "\"", t->words[i],
+                                    last ? "\"" : "");
+        else if (sqlite)
+            off += (size_t)snprintf(out + off, n - off, "%s\"%s\"%s", i ? sep : "", t->words[i],
+                                    last ? "*" : "");
+        else
+            off += (size_t)snprintf(out + off, n - off, "%s%s%s", i ? sep : "", t->words[i],
+                                    last && !phrase ? ":*" : "");
     }
-    if (!q->include_drafts)
-        w += (size_t)snprintf(p->where + w, sizeof(p->where) - w, " AND p.status = 'published'");
-    else if (!q->include_retired)
-        w += (size_t)snprintf(p->where + w, sizeof(p->where) - w, " AND p.status <> 'retired'");
+}
+
+/* ---- the filters, shared by every statement ------------------------------------------ */
+
+static void
+filters_sql(const struct eg_procedure_query *q, char *out, size_t n)
+{
+    size_t w = (size_t)snprintf(out, n, "%s",
+                                !q->include_drafts    ? " AND p.status = 'published'"
+                                : !q->include_retired ? " AND p.status <> 'retired'"
+                                                      : "");
     if (q->field)
-        w += (size_t)snprintf(p->where + w, sizeof(p->where) - w, " AND p.field_code = ?");
+        w += (size_t)snprintf(out + w, n - w, " AND p.field_code = ?");
     if (q->level)
-        w += (size_t)snprintf(p->where + w, sizeof(p->where) - w, " AND p.level = ?");
+        w += (size_t)snprintf(out + w, n - w, " AND p.level = ?");
     if (q->applicant)
-        w += (size_t)snprintf(p->where + w, sizeof(p->where) - w,
-                              " AND (' ' || p.applicants || ' ') LIKE ?");
+        w += (size_t)snprintf(out + w, n - w, " AND (' ' || p.applicants || ' ') LIKE ?");
     if (q->agency)
-        snprintf(p->where + w, sizeof(p->where) - w,
+        snprintf(out + w, n - w,
                  " AND EXISTS (SELECT 1 FROM procedure_agency a JOIN org_unit o ON o.id = "
                  "a.org_unit_id WHERE a.procedure_id = p.id AND o.code = ?)");
 }
 
 static enum eg_err
-bind_filters(struct eg_stmt *st, const struct eg_procedure_query *q, const struct terms *t,
-             const struct plan *p, int *i)
+bind_filters(struct eg_stmt *st, const struct eg_procedure_query *q, int *i)
 {
     enum eg_err rc = EG_OK;
     char like[32];
-    if (p->code)
-        rc = eg_stmt_bind_text(st, (*i)++, t->code, SIZE_MAX);
-    if (p->text)
-        rc = eg_stmt_bind_text(st, (*i)++, p->match, SIZE_MAX);
-    if (rc == EG_OK && q->field)
+    if (q->field)
         rc = eg_stmt_bind_text(st, (*i)++, q->field, SIZE_MAX);
     if (rc == EG_OK && q->level)
         rc = eg_stmt_bind_text(st, (*i)++, q->level, SIZE_MAX);
@@ -227,6 +127,10 @@ bind_filters(struct eg_stmt *st, const struct eg_procedure_query *q, const struc
         rc = eg_stmt_bind_text(st, (*i)++, q->agency, SIZE_MAX);
     return rc;
 }
+
+#define ITEM_COLUMNS                                                                               \
+    "p.code, p.name, p.field_code, f.name, p.level, p.online_level, p.applicants, "                \
+    "p.working_days, p.status, p.name_en, f.name_en"
 
 static json_t *
 item(const struct eg_stmt *st)
@@ -248,52 +152,12 @@ item(const struct eg_stmt *st)
                      "working_days", (json_int_t)eg_stmt_i64(st, 7), "status", eg_stmt_text(st, 8));
 }
 
-/* The listing's statement: SELECT ... ORDER BY ... LIMIT ? OFFSET ?, every parameter bound. */
+/* Appends the rows of a prepared listing statement to items. */
 static enum eg_err
-prepare_list(struct eg_tx *tx, const struct eg_procedure_query *q, const struct terms *t,
-             const struct plan *p, const char *prefix, struct eg_stmt **st)
+collect(struct eg_stmt *st, json_t *items)
 {
-    char sql[SQL_MAX];
-    snprintf(sql, sizeof(sql),
-             "%sSELECT p.code, p.name, p.field_code, f.name, p.level, p.online_level, "
-             "p.applicants, p.working_days, p.status, p.name_en, f.name_en FROM %s JOIN "
-             "procedure_field f ON f.code = p.field_code%s ORDER BY %s LIMIT ? OFFSET ?",
-             prefix, p->from, p->where, p->order);
-    int i = 1;
-    enum eg_err rc = eg_tx_prepare(tx, sql, st);
-    if (rc == EG_OK)
-        rc = bind_filters(*st, q, t, p, &i);
-    for (int k = 0; rc == EG_OK && k < p->nbinds; k++)
-        rc = eg_stmt_bind_text(*st, i++, p->binds[k], SIZE_MAX);
-    if (rc == EG_OK)
-        rc = eg_stmt_bind_i64(*st, i++, q->limit);
-    if (rc == EG_OK)
-        rc = eg_stmt_bind_i64(*st, i++, q->offset);
-    return rc;
-}
-
-static enum eg_err
-prepare_count(struct eg_tx *tx, const struct eg_procedure_query *q, const struct terms *t,
-              const struct plan *p, const char *prefix, struct eg_stmt **st)
-{
-    char sql[SQL_MAX];
-    snprintf(sql, sizeof(sql), "%sSELECT count(*) FROM %s%s", prefix, p->from, p->where);
-    int i = 1;
-    enum eg_err rc = eg_tx_prepare(tx, sql, st);
-    if (rc == EG_OK)
-        rc = bind_filters(*st, q, t, p, &i);
-    return rc;
-}
-
-static enum eg_err
-run(struct eg_tx *tx, const struct eg_procedure_query *q, const struct terms *t, bool any,
-    json_t *items, int64_t *total)
-{
-    struct plan p;
-    plan(tx, q, t, any, &p);
-    struct eg_stmt *st;
     bool row = true;
-    enum eg_err rc = prepare_list(tx, q, t, &p, "", &st);
+    enum eg_err rc = EG_OK;
     while (rc == EG_OK) {
         rc = eg_stmt_step(st, &row);
         if (rc != EG_OK || !row)
@@ -302,9 +166,58 @@ run(struct eg_tx *tx, const struct eg_procedure_query *q, const struct terms *t,
         if (!o || json_array_append_new(items, o) != 0)
             rc = EG_ENOMEM;
     }
-    *total = 0;
+    return rc;
+}
+
+/* ---- lists without words: indexed queries, the database orders and counts ----------- */
+
+static void
+list_sql(const struct eg_procedure_query *q, bool code, const char *prefix, bool count, char *sql,
+         size_t n)
+{
+    char filters[1024];
+    filters_sql(q, filters, sizeof(filters));
+    if (count)
+        snprintf(sql, n, "%sSELECT count(*) FROM procedure p WHERE %s%s", prefix,
+                 code ? "p.code = ?" : "1 = 1", filters);
+    else
+        snprintf(sql, n,
+                 "%sSELECT " ITEM_COLUMNS " FROM procedure p JOIN procedure_field f ON f.code = "
+                 "p.field_code WHERE %s%s ORDER BY p.popularity DESC, p.name_fold, p.code LIMIT ? "
+                 "OFFSET ?",
+                 prefix, code ? "p.code = ?" : "1 = 1", filters);
+}
+
+static enum eg_err
+prepare_list(struct eg_tx *tx, const struct eg_procedure_query *q, const struct terms *t,
+             const char *prefix, bool count, struct eg_stmt **st)
+{
+    char sql[SQL_MAX];
+    list_sql(q, t->code[0] != '\0', prefix, count, sql, sizeof(sql));
+    int i = 1;
+    enum eg_err rc = eg_tx_prepare(tx, sql, st);
+    if (rc == EG_OK && t->code[0])
+        rc = eg_stmt_bind_text(*st, i++, t->code, SIZE_MAX);
     if (rc == EG_OK)
-        rc = prepare_count(tx, q, t, &p, "", &st);
+        rc = bind_filters(*st, q, &i);
+    if (rc == EG_OK && !count)
+        rc = eg_stmt_bind_i64(*st, i++, q->limit);
+    if (rc == EG_OK && !count)
+        rc = eg_stmt_bind_i64(*st, i++, q->offset);
+    return rc;
+}
+
+static enum eg_err
+run_list(struct eg_tx *tx, const struct eg_procedure_query *q, const struct terms *t, json_t *items,
+         int64_t *total)
+{
+    struct eg_stmt *st;
+    bool row = false;
+    enum eg_err rc = prepare_list(tx, q, t, "", false, &st);
+    if (rc == EG_OK)
+        rc = collect(st, items);
+    if (rc == EG_OK)
+        rc = prepare_list(tx, q, t, "", true, &st);
     if (rc == EG_OK)
         rc = eg_stmt_step(st, &row);
     if (rc == EG_OK && row) {
@@ -313,6 +226,274 @@ run(struct eg_tx *tx, const struct eg_procedure_query *q, const struct terms *t,
     }
     return rc;
 }
+
+/* ---- text searches: candidates from the index, ranked here ------------------------------ */
+
+struct cand {
+    int64_t id;
+    double score; /* the engine's relevance, lower is better */
+    int popularity;
+    unsigned char exact, phrase_name, phrase_any, hits;
+    unsigned short len; /* of the folded name, capped */
+    char code[EG_PROCEDURE_CODE_MAX + 1];
+};
+
+/*
+ * The ranking, the same on both engines:
+ *   1. the name is exactly the query;
+ *   2. the words stand together in the name, in the query's order;
+ *   3. ... or anywhere in the text ("giấy chứng sinh" is a paper the birth
+ *      registration asks for; "sổ đỏ" a keyword of the land certificate);
+ *   4. ... in the name with the last word unfinished ("so do" in "hồ sơ đối với");
+ *   5. how many of the words are words of the name (the last one may be unfinished);
+ *   6. among names with some of the words, the shortest: it is about nothing else;
+ *   7. the engine's relevance over the name and the rest (bm25 / ts_rank);
+ *   8. the most used; then the code, so that pages never overlap.
+ */
+static int
+rank_cmp(const void *pa, const void *pb)
+{
+    const struct cand *a = pa, *b = pb;
+    if (a->exact != b->exact)
+        return b->exact - a->exact;
+    if ((a->phrase_name == 2) != (b->phrase_name == 2))
+        return a->phrase_name == 2 ? -1 : 1;
+    if (a->phrase_any != b->phrase_any)
+        return b->phrase_any - a->phrase_any;
+    if (a->phrase_name != b->phrase_name)
+        return b->phrase_name - a->phrase_name;
+    if (a->hits != b->hits)
+        return b->hits - a->hits;
+    int la = a->hits ? a->len : 0, lb = b->hits ? b->len : 0;
+    if (la != lb)
+        return la - lb;
+    if (a->score != b->score)
+        return a->score < b->score ? -1 : 1;
+    if (a->popularity != b->popularity)
+        return b->popularity - a->popularity;
+    return strcmp(a->code, b->code);
+}
+
+/* Does " name " hold " word " (or " word..." for the unfinished last word)? */
+static bool
+has_word(const char *name, const char *word, bool prefix)
+{
+    size_t n = strlen(word);
+    for (const char *p = strstr(name, word); p; p = strstr(p + 1, word)) {
+        bool start = p == name || p[-1] == ' ';
+        bool end = prefix || p[n] == '\0' || p[n] == ' ';
+        if (start && end)
+            return true;
+    }
+    return false;
+}
+
+static void
+judge(struct cand *c, const char *name_fold, const struct terms *t)
+{
+    size_t len = strlen(name_fold);
+    c->len = (unsigned short)(len > 60000 ? 60000 : len);
+    c->exact = strcmp(name_fold, t->fold) == 0;
+    for (int i = 0; i < t->n; i++)
+        c->hits += has_word(name_fold, t->words[i], i == t->n - 1);
+    /* The phrase: the words of the query one after the other; 2 with the last one whole. */
+    c->phrase_name = t->n == 0                             ? 0
+                     : has_word(name_fold, t->fold, false) ? 2
+                     : has_word(name_fold, t->fold, true)  ? 1
+                                                           : 0;
+}
+
+struct cands {
+    struct cand *v;
+    size_t n, cap;
+};
+
+static enum eg_err
+cands_push(struct cands *cs, const struct cand *c)
+{
+    if (cs->n == cs->cap) {
+        size_t cap = cs->cap ? cs->cap * 2 : 64;
+        if (cap > CANDIDATES_MAX)
+            return EG_ETOOBIG;
+        struct cand *v = realloc(cs->v, cap * sizeof(*v));
+        if (!v)
+            return EG_ENOMEM;
+        cs->v = v;
+        cs->cap = cap;
+    }
+    cs->v[cs->n++] = *c;
+    return EG_OK;
+}
+
+/* The statement that finds the candidates: the index first, then the filters. */
+static void
+candidates_sql(const struct eg_procedure_query *q, bool sqlite, const char *prefix, char *sql,
+               size_t n)
+{
+    char filters[1024];
+    filters_sql(q, filters, sizeof(filters));
+    if (sqlite)
+        /* CROSS JOIN: SQLite keeps this order, so the index drives (never every row). */
+        snprintf(sql, n,
+                 "%sSELECT p.id, p.name_fold, p.popularity, p.code, bm25(procedure_search, "
+                 "10.0, 1.0) FROM procedure_search s CROSS JOIN procedure p ON p.id = s.rowid "
+                 "WHERE procedure_search MATCH ?%s",
+                 prefix, filters);
+    else
+        snprintf(sql, n,
+                 "%sSELECT p.id, p.name_fold, p.popularity, p.code, ts_rank(p.search_vec, "
+                 "to_tsquery('simple', ?)) FROM procedure p WHERE p.search_vec @@ "
+                 "to_tsquery('simple', ?)%s",
+                 prefix, filters);
+}
+
+static void
+phrase_sql(bool sqlite, const char *prefix, char *sql, size_t n)
+{
+    if (sqlite)
+        snprintf(sql, n, "%sSELECT s.rowid FROM procedure_search s WHERE procedure_search MATCH ?",
+                 prefix);
+    else
+        snprintf(sql, n,
+                 "%sSELECT p.id FROM procedure p WHERE p.search_vec @@ to_tsquery('simple', ?)",
+                 prefix);
+}
+
+static enum eg_err
+prepare_candidates(struct eg_tx *tx, const struct eg_procedure_query *q, const char *match,
+                   const char *prefix, struct eg_stmt **st)
+{
+    bool sqlite = eg_tx_kind(tx) == EG_DB_SQLITE;
+    char sql[SQL_MAX];
+    candidates_sql(q, sqlite, prefix, sql, sizeof(sql));
+    int i = 1;
+    enum eg_err rc = eg_tx_prepare(tx, sql, st);
+    if (rc == EG_OK)
+        rc = eg_stmt_bind_text(*st, i++, match, SIZE_MAX);
+    if (rc == EG_OK && !sqlite)
+        rc = eg_stmt_bind_text(*st, i++, match, SIZE_MAX);
+    if (rc == EG_OK)
+        rc = bind_filters(*st, q, &i);
+    return rc;
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Marks the candidates whose text holds the words one after the other. */
+static enum eg_err
+mark_phrases(struct eg_tx *tx, const struct terms *t, struct cands *cs)
+{
+    if (t->n < 2) {
+        for (size_t i = 0; i < cs->n; i++)
+            cs->v[i].phrase_any = 1;
+        return EG_OK;
+    }
+    bool sqlite = eg_tx_kind(tx) == EG_DB_SQLITE;
+    char sql[256], match[512];
+    phrase_sql(sqlite, "", sql, sizeof(sql));
+    match_query(t, sqlite, false, true, match, sizeof(match));
+    struct eg_stmt *st;
+    enum eg_err rc = eg_tx_prepare(tx, sql, &st);
+    if (rc == EG_OK)
+        rc = eg_stmt_bind_text(st, 1, match, SIZE_MAX);
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    bool row = true;
+    while (rc == EG_OK) {
+        rc = eg_stmt_step(st, &row);
+        if (rc != EG_OK || !row)
+            break;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            int64_t *v = cap <= CANDIDATES_MAX ? realloc(ids, cap * sizeof(*v)) : NULL;
+            if (!v) {
+                rc = EG_ENOMEM;
+                eg_stmt_reset(st);
+                break;
+            }
+            ids = v;
+        }
+        ids[n++] = eg_stmt_i64(st, 0);
+    }
+    if (rc == EG_OK && n > 0) {
+        qsort(ids, n, sizeof(*ids), id_cmp);
+        for (size_t i = 0; i < cs->n; i++)
+            cs->v[i].phrase_any = bsearch(&cs->v[i].id, ids, n, sizeof(*ids), id_cmp) != NULL;
+    }
+    free(ids);
+    return rc;
+}
+
+static enum eg_err
+find_candidates(struct eg_tx *tx, const struct eg_procedure_query *q, const struct terms *t,
+                bool any, struct cands *cs)
+{
+    bool sqlite = eg_tx_kind(tx) == EG_DB_SQLITE;
+    char match[512];
+    match_query(t, sqlite, any, false, match, sizeof(match));
+    struct eg_stmt *st;
+    enum eg_err rc = prepare_candidates(tx, q, match, "", &st);
+    bool row = true;
+    while (rc == EG_OK) {
+        rc = eg_stmt_step(st, &row);
+        if (rc != EG_OK || !row)
+            break;
+        struct cand c = {.id = eg_stmt_i64(st, 0),
+                         .popularity = (int)eg_stmt_i64(st, 2),
+                         .score = eg_stmt_double(st, 4)};
+        if (!sqlite)
+            c.score = -c.score; /* ts_rank: higher is better */
+        snprintf(c.code, sizeof(c.code), "%s", eg_stmt_text(st, 3));
+        judge(&c, eg_stmt_text(st, 1), t);
+        rc = cands_push(cs, &c);
+        if (rc != EG_OK)
+            eg_stmt_reset(st);
+    }
+    return rc;
+}
+
+/* The page's rows, read in full by id in the ranked order. */
+static enum eg_err
+page_items(struct eg_tx *tx, const struct eg_procedure_query *q, const struct cands *cs,
+           json_t *items)
+{
+    struct eg_stmt *st;
+    enum eg_err rc = eg_tx_prepare(tx,
+                                   "SELECT " ITEM_COLUMNS " FROM procedure p JOIN "
+                                   "procedure_field f ON f.code = p.field_code WHERE p.id = ?",
+                                   &st);
+    for (size_t i = (size_t)q->offset;
+         rc == EG_OK && i < cs->n && i < (size_t)q->offset + (size_t)q->limit; i++) {
+        rc = eg_stmt_bind_i64(st, 1, cs->v[i].id);
+        if (rc == EG_OK)
+            rc = collect(st, items);
+    }
+    return rc;
+}
+
+static enum eg_err
+run_text(struct eg_tx *tx, const struct eg_procedure_query *q, const struct terms *t, bool any,
+         json_t *items, int64_t *total)
+{
+    struct cands cs = {0};
+    enum eg_err rc = find_candidates(tx, q, t, any, &cs);
+    if (rc == EG_OK && cs.n > 0)
+        rc = mark_phrases(tx, t, &cs);
+    if (rc == EG_OK) {
+        qsort(cs.v, cs.n, sizeof(*cs.v), rank_cmp);
+        rc = page_items(tx, q, &cs, items);
+    }
+    *total = (int64_t)cs.n;
+    free(cs.v);
+    return rc;
+}
+
+/* ---- the entry points ---------------------------------------------------------------- */
 
 static enum eg_err
 query_ok(const struct eg_procedure_query *q)
@@ -343,11 +524,18 @@ eg_procedure_search(struct eg_db *db, const struct eg_procedure_query *q, json_t
     bool any = false;
     /* Typed something, but no letter or digit in it ("???"): nothing matches. */
     bool nothing = q->q && q->q[strspn(q->q, " \t")] && t.n == 0 && !t.code[0];
-    rc = !items ? EG_ENOMEM : nothing ? EG_OK : run(tx, q, &t, false, items, &total);
+    if (!items)
+        rc = EG_ENOMEM;
+    else if (nothing)
+        rc = EG_OK;
+    else if (t.code[0] || t.n == 0)
+        rc = run_list(tx, q, &t, items, &total);
+    else
+        rc = run_text(tx, q, &t, false, items, &total);
     /* Nothing has every word ("thủ tục đăng ký khai sinh"): rank those with some of them. */
     if (rc == EG_OK && total == 0 && t.n > 1 && !t.code[0]) {
         any = true;
-        rc = run(tx, q, &t, true, items, &total);
+        rc = run_text(tx, q, &t, true, items, &total);
     }
     eg_tx_rollback(tx);
     if (rc != EG_OK) {
@@ -387,17 +575,34 @@ eg_procedure_search_plan(struct eg_db *db, const struct eg_procedure_query *q, s
     rc = eg_db_begin(db, EG_TX_READ, &tx);
     if (rc != EG_OK)
         return rc;
-    const char *prefix = eg_tx_kind(tx) == EG_DB_SQLITE ? "EXPLAIN QUERY PLAN " : "EXPLAIN ";
-    struct plan p;
-    plan(tx, q, &t, false, &p);
+    bool sqlite = eg_tx_kind(tx) == EG_DB_SQLITE;
+    const char *prefix = sqlite ? "EXPLAIN QUERY PLAN " : "EXPLAIN ";
     struct eg_stmt *st;
-    rc = prepare_list(tx, q, &t, &p, prefix, &st);
-    if (rc == EG_OK)
-        rc = explain(tx, st, out);
-    if (rc == EG_OK)
-        rc = eg_buf_adds(out, "--\n");
-    if (rc == EG_OK)
-        rc = prepare_count(tx, q, &t, &p, prefix, &st);
+    if (t.n > 0 && !t.code[0]) {
+        /* The candidates, then the phrase's. */
+        char match[512], sql[256];
+        match_query(&t, sqlite, false, false, match, sizeof(match));
+        rc = prepare_candidates(tx, q, match, prefix, &st);
+        if (rc == EG_OK)
+            rc = explain(tx, st, out);
+        if (rc == EG_OK)
+            rc = eg_buf_adds(out, "--\n");
+        match_query(&t, sqlite, false, true, match, sizeof(match));
+        phrase_sql(sqlite, prefix, sql, sizeof(sql));
+        if (rc == EG_OK)
+            rc = eg_tx_prepare(tx, sql, &st);
+        if (rc == EG_OK)
+            rc = eg_stmt_bind_text(st, 1, match, SIZE_MAX);
+    } else {
+        /* The page, then the count. */
+        rc = prepare_list(tx, q, &t, prefix, false, &st);
+        if (rc == EG_OK)
+            rc = explain(tx, st, out);
+        if (rc == EG_OK)
+            rc = eg_buf_adds(out, "--\n");
+        if (rc == EG_OK)
+            rc = prepare_list(tx, q, &t, prefix, true, &st);
+    }
     if (rc == EG_OK)
         rc = explain(tx, st, out);
     eg_tx_rollback(tx);

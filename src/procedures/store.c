@@ -241,15 +241,56 @@ applicants_text(const json_t *doc, char *out, size_t n)
     return EG_OK;
 }
 
+/* procedure_field.published for one field, from the (field_code, status) index. */
+static enum eg_err
+recount(struct eg_tx *tx, const char *field)
+{
+    struct eg_stmt *st;
+    bool row;
+    enum eg_err rc = eg_tx_prepare(tx,
+                                   "UPDATE procedure_field SET published = (SELECT count(*) FROM "
+                                   "procedure p WHERE p.field_code = ? AND p.status = "
+                                   "'published') WHERE code = ?",
+                                   &st);
+    if (rc == EG_OK)
+        rc = eg_stmt_bind_text(st, 1, field, SIZE_MAX);
+    if (rc == EG_OK)
+        rc = eg_stmt_bind_text(st, 2, field, SIZE_MAX);
+    if (rc == EG_OK)
+        rc = eg_stmt_step(st, &row);
+    return rc;
+}
+
+/* The procedure's field before a change, to recount it after. */
+static enum eg_err
+field_of(struct eg_tx *tx, int64_t pid, char *out, size_t n)
+{
+    struct eg_stmt *st;
+    bool row = false;
+    out[0] = '\0';
+    enum eg_err rc = eg_tx_prepare(tx, "SELECT field_code FROM procedure WHERE id = ?", &st);
+    if (rc == EG_OK)
+        rc = eg_stmt_bind_i64(st, 1, pid);
+    if (rc == EG_OK)
+        rc = eg_stmt_step(st, &row);
+    if (rc == EG_OK && row) {
+        snprintf(out, n, "%s", eg_stmt_text(st, 0));
+        eg_stmt_reset(st);
+    }
+    return rc;
+}
+
 /* Copies what lists and search need from doc onto the procedure row. */
 static enum eg_err
 denormalise(struct eg_tx *tx, int64_t pid, const json_t *doc, const char *status, int version,
             int64_t now_ms, struct eg_buf *msg)
 {
     struct eg_buf name = EG_BUF_INIT(4096), body = EG_BUF_INIT(256 * 1024);
-    char applicants[64];
+    char applicants[64], old_field[32];
     const json_t *legacy = json_object_get(doc, "legacy_level");
-    enum eg_err rc = eg_proc_words(str(doc, "name"), strlen(str(doc, "name")), &name);
+    enum eg_err rc = field_of(tx, pid, old_field, sizeof(old_field));
+    if (rc == EG_OK)
+        rc = eg_proc_words(str(doc, "name"), strlen(str(doc, "name")), &name);
     if (rc == EG_OK)
         rc = fold_body(tx, doc, &body);
     if (rc == EG_OK)
@@ -301,6 +342,10 @@ denormalise(struct eg_tx *tx, int64_t pid, const json_t *doc, const char *status
         rc = eg_stmt_step(st, &row);
     if (rc == EG_OK)
         rc = set_agencies(tx, pid, doc, msg);
+    if (rc == EG_OK)
+        rc = recount(tx, str(doc, "field"));
+    if (rc == EG_OK && old_field[0] && strcmp(old_field, str(doc, "field")) != 0)
+        rc = recount(tx, old_field);
     /* SQLite keeps its own full-text table; PostgreSQL a generated column. */
     if (rc == EG_OK && eg_tx_kind(tx) == EG_DB_SQLITE) {
         rc = eg_tx_prepare(tx, "DELETE FROM procedure_search WHERE rowid = ?", &st);
@@ -518,10 +563,17 @@ eg_procedure_retire(struct eg_tx *tx, const char *code, int64_t now_ms)
 {
     struct eg_stmt *st;
     bool row;
-    enum eg_err rc = eg_tx_prepare(tx,
-                                   "UPDATE procedure SET status = 'retired', updated_at = ? WHERE "
-                                   "code = ? AND status <> 'retired'",
-                                   &st);
+    int64_t pid = 0;
+    char field[32] = "";
+    enum eg_err rc = lookup_id(tx, "SELECT id FROM procedure WHERE code = ?", code, &pid);
+    if (rc == EG_OK)
+        rc = field_of(tx, pid, field, sizeof(field));
+    if (rc != EG_OK)
+        return rc;
+    rc = eg_tx_prepare(tx,
+                       "UPDATE procedure SET status = 'retired', updated_at = ? WHERE "
+                       "code = ? AND status <> 'retired'",
+                       &st);
     if (rc == EG_OK)
         rc = eg_stmt_bind_i64(st, 1, now_ms);
     if (rc == EG_OK)
@@ -530,6 +582,8 @@ eg_procedure_retire(struct eg_tx *tx, const char *code, int64_t now_ms)
         rc = eg_stmt_step(st, &row);
     if (rc == EG_OK && eg_stmt_changes(st) != 1)
         return EG_ENOTFOUND;
+    if (rc == EG_OK)
+        rc = recount(tx, field);
     return rc;
 }
 
@@ -628,11 +682,8 @@ eg_procedure_fields(struct eg_db *db, json_t **out)
         json_decref(items);
         return rc;
     }
-    rc = eg_tx_prepare(tx,
-                       "SELECT f.code, f.name, f.name_en, (SELECT count(*) FROM procedure p WHERE "
-                       "p.field_code = f.code AND p.status = 'published') FROM procedure_field f "
-                       "ORDER BY f.name",
-                       &st);
+    rc = eg_tx_prepare(
+        tx, "SELECT code, name, name_en, published FROM procedure_field ORDER BY name", &st);
     bool row = true;
     while (rc == EG_OK) {
         rc = eg_stmt_step(st, &row);

@@ -7,7 +7,10 @@
 CREATE TABLE procedure_field (
     code TEXT PRIMARY KEY,
     name TEXT NOT NULL,
-    name_en TEXT
+    name_en TEXT,
+    -- How many published procedures the field has, kept by procedures/store.c when a
+    -- version is published or a procedure retired: every catalogue page shows the list.
+    published INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE procedure (

@@ -567,7 +567,9 @@ test_versions(void **state)
     assert_int_equal(eg_procedure_document(t->db, "1.001193", 7, &doc), EG_ENOTFOUND);
     assert_int_equal(eg_procedure_document(t->db, "9.999999", 0, &doc), EG_ENOTFOUND);
 
-    /* Retired: gone from the portal and its search, versions kept. */
+    /* Retired: gone from the portal and its search (and its field's count), versions kept. */
+    json_t *fields_before = NULL, *fields_after = NULL;
+    assert_int_equal(eg_procedure_fields(t->db, &fields_before), EG_OK);
     tx = dbt_begin(t->db, EG_TX_WRITE);
     assert_int_equal(eg_procedure_retire(tx, "1.001193", NOW + 2000), EG_OK);
     assert_int_equal(eg_tx_commit(tx), EG_OK);
@@ -575,6 +577,15 @@ test_versions(void **state)
     assert_int_equal(eg_procedure_retire(tx, "1.001193", NOW + 3000), EG_ENOTFOUND);
     eg_tx_rollback(tx);
     assert_null(get(t->db, "1.001193", false, EG_ENOTFOUND));
+    assert_int_equal(eg_procedure_fields(t->db, &fields_after), EG_OK);
+    for (size_t fi = 0; fi < json_array_size(fields_before); fi++) {
+        const json_t *b = json_array_get(fields_before, fi), *a = json_array_get(fields_after, fi);
+        bool ht = strcmp(json_string_value(json_object_get(b, "code")), "HT") == 0;
+        assert_int_equal(json_integer_value(json_object_get(a, "count")),
+                         json_integer_value(json_object_get(b, "count")) - (ht ? 1 : 0));
+    }
+    json_decref(fields_before);
+    json_decref(fields_after);
     /* The words still stand together in this one's name. */
     first_is(t->db, "dang ky khai sinh", "1.001695");
     assert_int_equal(eg_procedure_versions(t->db, "1.001193", &versions), EG_OK);
