@@ -10,6 +10,7 @@
 
 #include "core/core.h"
 #include "db/db.h"
+#include "files/files.h"
 #include "gate/gate.h"
 #include "http/http.h"
 #include "identity/identity.h"
@@ -20,6 +21,7 @@ struct eg_api {
     const char *version;
     struct eg_identity *identity;
     struct eg_gate *gate;
+    struct eg_files *files;        /* the attachment store; NULL: the file routes answer 503 */
     struct eg_http_server *server; /* set once the server is running; for /metrics */
 };
 

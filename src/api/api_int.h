@@ -57,6 +57,10 @@ void eg_api_reset_confirm(struct eg_call *c, void *ctx);
 void eg_api_token_new(struct eg_call *c, void *ctx);
 void eg_api_token_delete(struct eg_call *c, void *ctx);
 
+/* Attachments (files.c); ctx is the struct eg_api. */
+void eg_api_file_upload(struct eg_call *c, void *ctx);
+void eg_api_file_get(struct eg_call *c, void *ctx);
+
 /* Reads a JSON object body; on failure the 400/413 answer is already set. */
 EG_WUR enum eg_err eg_api_read_json(struct eg_req *r, json_t **out);
 /* Checks in against declared fields; 400 with the first problem answered on failure. */

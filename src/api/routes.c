@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #define KiB ((size_t)1024)
+#define MiB (KiB * KiB)
 
 /* Operational endpoints and files: no account involved, so outside the gate. */
 static enum eg_err
@@ -112,12 +113,26 @@ static const struct eg_gated_route gated[] = {
      NULL, 16 * 1024 * KiB, "Import a catalogue, all or nothing (published if ?publish=true)", 0},
 };
 
+/* Routes whose handlers need the struct eg_api (ctx is set when they are added). */
+static const struct eg_gated_route gated_api[] = {
+    {"POST", "/api/v1/files", "signed_in", eg_api_file_upload, NULL, 20 * MiB,
+     "Upload one file (PDF, JPEG, PNG; raw body or multipart/form-data), kept as one's own",
+     EG_GATE_UPLOAD},
+    {"GET", "/api/v1/files/{id}", "signed_in", eg_api_file_get, NULL, 0,
+     "Download one of one's own uploaded files", 0},
+};
+
 enum eg_err
 eg_api_register(struct eg_router *r, struct eg_api *api)
 {
     enum eg_err rc = add_open_routes(r, api);
     if (rc == EG_OK && api->gate)
         rc = eg_gate_add(api->gate, r, gated, EG_ARRAY_LEN(gated));
+    for (size_t i = 0; rc == EG_OK && api->gate && i < EG_ARRAY_LEN(gated_api); i++) {
+        struct eg_gated_route rt = gated_api[i];
+        rt.ctx = api;
+        rc = eg_gate_add(api->gate, r, &rt, 1);
+    }
     return rc;
 }
 

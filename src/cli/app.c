@@ -35,6 +35,15 @@ static const char usage[] =
     "  ldap test-bind --login LOGIN --password-stdin\n"
     "  procedures import --file PATH [--publish]   a catalogue JSON file, all or nothing\n"
     "  procedures export      the published catalogue as JSON on standard output\n"
+    "  files gc [--grace 24h] [--dry-run]   remove stored files nothing refers to\n"
+    "  files verify           re-hash every stored file; exit 1 if one is damaged or missing\n"
+    "  calendar lunar YYYY-MM-DD [--json]       the lunar date (âm lịch) of a day\n"
+    "  calendar due --from YYYY-MM-DDTHH:MM --days N [--pause FROM/UNTIL]... [--json]\n"
+    "             the deadline of N working days for an intake at that local time\n"
+    "  calendar holidays --year YYYY [--json]   holidays, compensatory and entered days\n"
+    "  calendar add-day --date D --kind day_off|working_day --name NAME --document NUMBER\n"
+    "           --document-date D    a day set by a deciding document (audited)\n"
+    "  calendar remove-day --date D | calendar week [--weekdays 12345 --hours HH:MM-HH:MM,...]\n"
     "  version    print the version and the schema version\n"
     "  help       show this text\n"
     "\n"
@@ -217,7 +226,8 @@ eg_cli_main(int argc, char **argv, char **env)
     if (strcmp(name, "--version") == 0)
         name = "version";
     if (strcmp(name, "user") == 0 || strcmp(name, "token") == 0 || strcmp(name, "audit") == 0 ||
-        strcmp(name, "ldap") == 0 || strcmp(name, "procedures") == 0) {
+        strcmp(name, "ldap") == 0 || strcmp(name, "procedures") == 0 ||
+        strcmp(name, "calendar") == 0 || strcmp(name, "files") == 0) {
         /* These parse their own flags after the defaults, the file and the environment. */
         struct eg_config cfg;
         struct eg_buf msg = EG_BUF_INIT(2048);
@@ -239,6 +249,14 @@ eg_cli_main(int argc, char **argv, char **env)
         if (strcmp(name, "procedures") == 0) {
             eg_log_setup(cfg.log_level, 2);
             return eg_cmd_procedures(&cfg, argc - 2, argv + 2);
+        }
+        if (strcmp(name, "files") == 0) {
+            eg_log_setup(cfg.log_level, 2);
+            return eg_cmd_files(&cfg, argc - 2, argv + 2);
+        }
+        if (strcmp(name, "calendar") == 0) {
+            eg_log_setup(cfg.log_level, 2);
+            return eg_cmd_calendar(&cfg, argc - 2, argv + 2);
         }
         if (strcmp(name, "audit") == 0 || strcmp(name, "ldap") == 0) {
             if (argc < 3) {

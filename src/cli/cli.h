@@ -24,6 +24,10 @@ int eg_cmd_migrate(struct eg_config *cfg);
 int eg_cmd_user(struct eg_config *cfg, const char *cmd, int argc, char **argv);
 /* egov procedures import|export: argv[0] the action (cmd_procedures.c). */
 int eg_cmd_procedures(struct eg_config *cfg, int argc, char **argv);
+/* egov files gc|verify: argv[0] the action (cmd_files.c). */
+int eg_cmd_files(struct eg_config *cfg, int argc, char **argv);
+/* egov calendar lunar|due|holidays|add-day|remove-day|week: argv[0] the action (cmd_calendar.c). */
+int eg_cmd_calendar(struct eg_config *cfg, int argc, char **argv);
 
 /* Opens cfg->db, printing a one-line reason on failure. */
 EG_WUR enum eg_err eg_cli_open_db(const struct eg_config *cfg, struct eg_db **out);

@@ -3,6 +3,7 @@
 
 #include "api/api.h"
 #include "audit/audit.h"
+#include "files/files.h"
 #include "gate/gate.h"
 #include "identity/identity.h"
 #include "notify/notify.h"
@@ -68,6 +69,7 @@ eg_cmd_serve(struct eg_config *cfg)
     struct eg_identity *identity = NULL;
     struct eg_gate *gate = NULL;
     struct eg_notifier *notifier = NULL;
+    struct eg_files *files = NULL;
     int code = EG_EXIT_FAIL;
     struct eg_buf msg = EG_BUF_INIT(2048);
     struct eg_api api = {.clock = &eg_clock_system, .version = EGOV_VERSION};
@@ -84,6 +86,11 @@ eg_cmd_serve(struct eg_config *cfg)
     }
     if (eg_cli_open_services(cfg, db, &audit, &identity) != EG_OK)
         goto out;
+    struct eg_files_config fc = {.root = cfg->files_dir, .spool_dir = cfg->spool_dir};
+    if (eg_files_open(&fc, &files, &msg) != EG_OK) {
+        eg_cli_error("files: %s", msg.len ? eg_buf_str(&msg) : "cannot open the store");
+        goto out;
+    }
     if (eg_audit_ticker_start(audit, db, cfg->audit_checkpoint_ms, &ticker) != EG_OK) {
         eg_cli_error("cannot start the audit checkpoint thread");
         goto out;
@@ -110,6 +117,7 @@ eg_cmd_serve(struct eg_config *cfg)
     api.db = db;
     api.identity = identity;
     api.gate = gate;
+    api.files = files;
     if (eg_portal_templates(&templates, &msg) != EG_OK) {
         eg_cli_error("templates: %s", eg_buf_str(&msg));
         goto out;
@@ -150,6 +158,7 @@ out:
     eg_gate_free(gate);
     eg_tmpl_set_free(templates);
     eg_audit_free(audit);
+    eg_files_close(files);
     eg_db_close(db);
     eg_buf_release(&msg);
     return code;

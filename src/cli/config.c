@@ -18,6 +18,8 @@ eg_config_defaults(struct eg_config *c)
     snprintf(c->listen_host, sizeof(c->listen_host), "127.0.0.1");
     c->listen_port = 8080;
     snprintf(c->static_dir, sizeof(c->static_dir), "web/static");
+    snprintf(c->spool_dir, sizeof(c->spool_dir), "var/spool");
+    snprintf(c->files_dir, sizeof(c->files_dir), "var/files");
     c->log_level = EG_LOG_INFO;
     struct eg_http_config h;
     eg_http_config_defaults(&h);
@@ -29,6 +31,7 @@ eg_config_defaults(struct eg_config *c)
     c->idle_timeout_ms = (long long)h.idle_timeout_s * 1000;
     c->body_timeout_ms = h.body_timeout_ms;
     c->drain_timeout_ms = h.drain_timeout_ms;
+    c->spool_reserve = h.spool_reserve;
     c->db_pool = 4;
     c->db_busy_timeout_ms = 5000;
     c->migrate_on_start = true;
@@ -188,6 +191,12 @@ eg_config_set(struct eg_config *c, const char *key, const char *v, const char *o
         return parse_listen(c, v, origin, msg);
     if (strcmp(key, "static_dir") == 0)
         return set_str(c->static_dir, sizeof(c->static_dir), v, origin, key, msg);
+    if (strcmp(key, "spool_dir") == 0)
+        return set_str(c->spool_dir, sizeof(c->spool_dir), v, origin, key, msg);
+    if (strcmp(key, "spool_reserve") == 0)
+        return set_size(&c->spool_reserve, v, 0, (size_t)1 << 50, origin, key, msg);
+    if (strcmp(key, "files_dir") == 0)
+        return set_str(c->files_dir, sizeof(c->files_dir), v, origin, key, msg);
     if (strcmp(key, "log_level") == 0) {
         if (eg_log_level_parse(v, &c->log_level) != EG_OK)
             return bad(msg, origin, key, "expected debug, info, warn or error", v);
@@ -431,4 +440,6 @@ eg_config_http(const struct eg_config *c, struct eg_http_config *h)
     h->body_timeout_ms = (unsigned)c->body_timeout_ms;
     h->drain_timeout_ms = (unsigned)c->drain_timeout_ms;
     h->static_dir = c->static_dir;
+    h->spool_dir = c->spool_dir;
+    h->spool_reserve = c->spool_reserve;
 }

@@ -19,6 +19,10 @@ struct eg_config {
     char listen_host[256];
     int listen_port;
     char static_dir[EG_CONFIG_STR];
+    /* attachments: streamed request bodies land in spool_dir, then live in files_dir */
+    char spool_dir[EG_CONFIG_STR];
+    size_t spool_reserve;
+    char files_dir[EG_CONFIG_STR];
     enum eg_log_level log_level;
     int threads;
     size_t max_body;

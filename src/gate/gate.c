@@ -271,6 +271,9 @@ scope_allows(const struct eg_call *c, enum eg_perm p)
 static const char *
 form_field(struct eg_req *r, const char *name)
 {
+    const struct eg_upload *up = eg_req_upload(r);
+    if (up)
+        return eg_upload_field(up, name); /* a multipart body, streamed */
     struct eg_str body = eg_req_body(r);
     struct eg_kv *kv;
     size_t n;
@@ -282,6 +285,21 @@ form_field(struct eg_req *r, const char *name)
     return NULL;
 }
 
+/*
+ * Will this request's CSRF token come in its body? A cookie session's
+ * state-changing multipart upload carries it in the "csrf" field (a page's
+ * form), unless an API client sent the header.
+ */
+static bool
+csrf_in_body(struct eg_call *c, unsigned flags)
+{
+    if (!(flags & EG_GATE_UPLOAD) || !unsafe(eg_req_method(c->req)) || c->who.via_token)
+        return false;
+    const char *ct = eg_req_header(c->req, "Content-Type");
+    bool multipart = ct && strncasecmp(ct, "multipart/form-data", 19) == 0;
+    return multipart && ((flags & EG_GATE_FORM) || !eg_req_header(c->req, "X-CSRF-Token"));
+}
+
 static bool
 csrf_ok(struct eg_call *c, unsigned flags)
 {
@@ -289,6 +307,8 @@ csrf_ok(struct eg_call *c, unsigned flags)
         return true;
     const char *given =
         (flags & EG_GATE_FORM) ? form_field(c->req, "csrf") : eg_req_header(c->req, "X-CSRF-Token");
+    if (!given && (flags & EG_GATE_UPLOAD))
+        given = form_field(c->req, "csrf"); /* a page's multipart form, on an API route */
     const char *expect = NULL;
     if (c->who.session_id)
         expect = c->who.csrf;
@@ -347,14 +367,13 @@ eg_gate_run_slow(struct eg_call *c, void (*work)(struct eg_call *c, void *data),
     }
 }
 
-static void
-dispatch(struct eg_req *r, void *ctx)
+static struct eg_call *
+call_new(struct binding *b, struct eg_req *r)
 {
-    struct binding *b = ctx;
     struct eg_call *c = eg_arena_zalloc(eg_req_arena(r), sizeof(*c));
     if (!c) {
         eg_resp_err(r, EG_ENOMEM, NULL);
-        return;
+        return NULL;
     }
     c->req = r;
     c->gate = b->gate;
@@ -363,45 +382,111 @@ dispatch(struct eg_req *r, void *ctx)
     c->clock = b->gate->cfg.clock;
     c->notifier = b->gate->cfg.notifier;
     c->now_ms = eg_clock_now_ms(c->clock);
+    return c;
+}
+
+static void
+deny_csrf(struct eg_call *c, struct binding *b)
+{
+    deny(c, EG_EFORBIDDEN, b->route.perm, "csrf",
+         "Phiên làm việc của biểu mẫu đã hết hạn; vui lòng tải lại trang và thử lại.");
+}
+
+/*
+ * Every step before the handler, in order: who, second factor, CSRF, scope,
+ * permission. false when refused (the answer is set). With late (an upload
+ * route, before its body), *late says whether the CSRF token will come in
+ * the body, and then it is left for later.
+ */
+static bool
+admit_call(struct eg_call *c, struct binding *b, bool *late)
+{
     enum eg_err rc = resolve(c);
     if (rc == EG_EUNAUTH) {
         memset(&c->who, 0, sizeof(c->who));
         deny(c, EG_EUNAUTH, b->route.perm, "invalid_token",
              "Mã truy cập (token) không hợp lệ, đã hết hạn hoặc đã bị thu hồi.");
-        return;
+        return false;
     }
     if (rc != EG_OK) {
-        eg_resp_err(r, rc, NULL);
-        return;
+        eg_resp_err(c->req, rc, NULL);
+        return false;
     }
     if (c->who.mfa_pending && !(b->route.flags & EG_GATE_MFA_STEP)) {
         /* Half signed in: nothing but the second-factor step. */
         deny(c, EG_EUNAUTH, b->route.perm, "mfa_required",
              "Vui lòng nhập mã xác thực hai lớp để hoàn tất đăng nhập.");
-        return;
+        return false;
     }
     if (c->who.mfa_enroll && !(b->route.flags & (EG_GATE_MFA_SETUP | EG_GATE_MFA_STEP))) {
         deny(c, EG_EFORBIDDEN, b->route.perm, "mfa_setup_required",
              "Tài khoản giữ vai trò phê duyệt hoặc quản trị: hãy bật xác thực hai lớp trước.");
-        return;
+        return false;
     }
     c->subject.account_id = c->who.account_id;
     c->subject.kind = c->who.account_id == 0               ? EG_SUBJECT_ANONYMOUS
                       : c->who.kind == EG_ACCOUNT_CITIZEN  ? EG_SUBJECT_CITIZEN
                       : c->who.kind == EG_ACCOUNT_BUSINESS ? EG_SUBJECT_BUSINESS
                                                            : EG_SUBJECT_STAFF;
-    if (!csrf_ok(c, b->route.flags)) {
-        deny(c, EG_EFORBIDDEN, b->route.perm, "csrf",
-             "Phiên làm việc của biểu mẫu đã hết hạn; vui lòng tải lại trang và thử lại.");
-        return;
+    if (late)
+        *late = csrf_in_body(c, b->route.flags);
+    if (!(late && *late) && !csrf_ok(c, b->route.flags)) {
+        deny_csrf(c, b);
+        return false;
     }
     if (!scope_allows(c, b->perm)) {
         deny(c, EG_EFORBIDDEN, b->route.perm, "insufficient_scope",
              "Mã truy cập này không có phạm vi cho thao tác này.");
-        return;
+        return false;
     }
     if (b->perm != EG_PERM_PUBLIC && eg_gate_allow(c, b->perm, NULL) != EG_OK)
+        return false;
+    return true;
+}
+
+/* An upload route's call, decided before its body (EG_GATE_UPLOAD). */
+struct admitted {
+    struct eg_call *c;
+    bool late_csrf;
+};
+
+/* EG_GATE_UPLOAD routes: the http server runs this before reading the body. */
+static void
+admit(struct eg_req *r, void *ctx)
+{
+    struct binding *b = ctx;
+    struct eg_call *c = call_new(b, r);
+    struct admitted *a = eg_arena_zalloc(eg_req_arena(r), sizeof(*a));
+    if (!c)
         return;
+    if (!a) {
+        eg_resp_err(r, EG_ENOMEM, NULL);
+        return;
+    }
+    if (!admit_call(c, b, &a->late_csrf))
+        return;
+    a->c = c;
+    eg_req_set_data(r, a);
+}
+
+static void
+dispatch(struct eg_req *r, void *ctx)
+{
+    struct binding *b = ctx;
+    const struct admitted *a = eg_req_data(r);
+    struct eg_call *c = a ? a->c : NULL;
+    if (c) {
+        /* Admitted before the body; what is left is a CSRF token that came in it. */
+        c->now_ms = eg_clock_now_ms(c->clock);
+        if (a->late_csrf && !csrf_ok(c, b->route.flags)) {
+            deny_csrf(c, b);
+            return;
+        }
+    } else {
+        c = call_new(b, r);
+        if (!c || !admit_call(c, b, NULL))
+            return;
+    }
     b->route.fn(c, b->route.ctx);
 }
 
@@ -430,7 +515,9 @@ eg_gate_add(struct eg_gate *g, struct eg_router *r, const struct eg_gated_route 
             .max_body = routes[i].max_body,
             .summary = routes[i].summary,
         };
-        enum eg_err rc = eg_router_add(r, &rt);
+        struct eg_route_opts opts = {.body = EG_BODY_SPOOL, .admit = admit};
+        bool upload = routes[i].flags & EG_GATE_UPLOAD;
+        enum eg_err rc = eg_router_add_opts(r, &rt, upload ? &opts : NULL);
         if (rc != EG_OK)
             return rc;
     }

@@ -46,6 +46,14 @@ enum {
     EG_GATE_MFA_STEP = 1,  /* reachable by a session still owing its second factor */
     EG_GATE_FORM = 2,      /* a page: CSRF comes in the form field "csrf" */
     EG_GATE_MFA_SETUP = 4, /* reachable by a privileged account that must set up TOTP first */
+    /*
+     * The body streams to spool files (EG_BODY_SPOOL; eg_req_upload() in the
+     * handler). The gate decides before a byte of it is read: a refused
+     * caller never fills the spool. Only a CSRF token that comes in a
+     * multipart body (its "csrf" field) is checked once the body is in; an
+     * API caller may send it in X-CSRF-Token instead, checked at once.
+     */
+    EG_GATE_UPLOAD = 8,
 };
 
 struct eg_gated_route {

@@ -24,6 +24,12 @@ struct eg_http_server;
 
 typedef void (*eg_handler_fn)(struct eg_req *req, void *ctx);
 
+/* How a route receives its request body. */
+enum eg_body_mode {
+    EG_BODY_MEMORY = 0, /* collected in memory up to the limit: eg_req_body() */
+    EG_BODY_SPOOL,      /* streamed to files in the spool directory: eg_req_upload() */
+};
+
 /* One line of the route table. Every route declares who may call it. */
 struct eg_route {
     const char *method;  /* "GET", "POST", ...; GET routes also answer HEAD */
@@ -35,12 +41,34 @@ struct eg_route {
     const char *summary; /* one line for people and for the route listing */
 };
 
+/*
+ * What a route may ask for beyond struct eg_route. Kept apart so that the
+ * route tables' positional initializers stay as they are (with
+ * -Wmissing-field-initializers, a new member of struct eg_route would make
+ * every one of them an error).
+ */
+struct eg_route_opts {
+    enum eg_body_mode body;
+    /*
+     * Optional: runs once routing and the declared size are checked, before any
+     * body byte is read (who is calling, may they). If it answers, the body is
+     * never read and the connection closes; fn does not run. It may leave a
+     * pointer for fn with eg_req_set_data(). It may not suspend.
+     */
+    eg_handler_fn admit;
+};
+
 struct eg_router *eg_router_new(void);
 void eg_router_free(struct eg_router *r);
 /* The route is copied; pattern and strings must outlive the router. */
 EG_WUR enum eg_err eg_router_add(struct eg_router *r, const struct eg_route *route);
+/* The same with options (copied too); opts NULL = none. */
+EG_WUR enum eg_err eg_router_add_opts(struct eg_router *r, const struct eg_route *route,
+                                      const struct eg_route_opts *opts);
 size_t eg_router_count(const struct eg_router *r);
 const struct eg_route *eg_router_at(const struct eg_router *r, size_t i);
+/* Route i's options (all zero when it was added without). */
+const struct eg_route_opts *eg_router_opts_at(const struct eg_router *r, size_t i);
 
 enum eg_match { EG_MATCH_OK, EG_MATCH_NO_PATH, EG_MATCH_NO_METHOD };
 struct eg_param {
@@ -104,6 +132,8 @@ struct eg_http_config {
     unsigned body_timeout_ms;  /* a body still arriving after this -> 408 */
     unsigned drain_timeout_ms; /* how long shutdown waits for requests in flight */
     const char *static_dir;    /* served under /static/; NULL = none */
+    const char *spool_dir;     /* streamed bodies go here (created 0700); NULL = none: 503 */
+    size_t spool_reserve;      /* free space the spool's filesystem keeps; beyond -> 507 */
 };
 
 void eg_http_config_defaults(struct eg_http_config *c);
@@ -143,6 +173,63 @@ struct eg_str eg_req_body(const struct eg_req *r);
 const char *eg_req_lang(const struct eg_req *r);
 /* The server this request arrived on (for /metrics). */
 struct eg_http_server *eg_req_server(const struct eg_req *r);
+/* One pointer a route's admit step leaves for its handler (NULL until set). */
+void eg_req_set_data(struct eg_req *r, void *p);
+void *eg_req_data(const struct eg_req *r);
+
+/* ---- streamed bodies (routes added with .body = EG_BODY_SPOOL) ----------------- */
+
+/*
+ * The body goes to files in spool_dir as it arrives, hashed (SHA-256) on the
+ * way; nothing of it is held in memory. A raw body (any Content-Type but
+ * multipart/form-data) is one file. A multipart/form-data body gives one file
+ * per part that has a filename (a part with filename="" and no bytes, what a
+ * browser sends for an empty file input, is dropped) and its other parts as
+ * text fields. The route's max_body bounds the whole body exactly: a declared
+ * size beyond it is 413 before anything is read, a chunked body that grows
+ * past it stops being written and is 413. Before the body, the spool's
+ * filesystem must keep spool_reserve free beyond the declared size (or the
+ * route's limit when chunked), else 507. Every file not taken by the handler
+ * is closed and removed when the request ends, whatever ended it (an answer,
+ * an error, a timeout, a client gone); files of a process that died are
+ * removed when the server starts.
+ */
+#define EG_UPLOAD_MAX_FILES 16
+#define EG_UPLOAD_MAX_FIELDS 100
+#define EG_UPLOAD_FIELDS_MAX ((size_t)64 * 1024) /* all text fields' bytes together */
+
+struct eg_upload_file {
+    int fd;               /* read-write; read it with pread(), its offset is unspecified */
+    const char *path;     /* spool_dir/egov-PID-RANDOM.up */
+    uint64_t size;        /* bytes */
+    char sha256[65];      /* lower-case hex of the content */
+    const char *field;    /* multipart: the part's field name; NULL for a raw body */
+    const char *filename; /* multipart: as sent (UTF-8, no control characters); NULL for raw */
+    const char *ctype; /* the part's Content-Type, or the request's for a raw body; may be NULL */
+};
+
+struct eg_upload {
+    bool multipart;
+    const struct eg_upload_file *files;
+    size_t nfiles;
+    const struct eg_kv *fields; /* multipart text fields in order: UTF-8, CR LF read as LF */
+    size_t nfields;
+};
+
+/*
+ * In the handler of an EG_BODY_SPOOL route: the whole body, received (no
+ * files and no fields when the request had no body). NULL on other routes and
+ * before the body has ended (in admit).
+ */
+const struct eg_upload *eg_req_upload(const struct eg_req *r);
+/* The first multipart text field of that name, NULL if none. */
+const char *eg_upload_field(const struct eg_upload *u, const char *name);
+/*
+ * Takes file i away from the request: its fd and path are the caller's from
+ * now on (close the one, rename or remove the other). EG_EINVAL if there is
+ * no such file or it was taken already.
+ */
+EG_WUR enum eg_err eg_req_upload_take(struct eg_req *r, size_t i);
 
 /* ---- responses -------------------------------------------------------------- */
 
@@ -152,6 +239,13 @@ void eg_resp_header(struct eg_req *r, const char *name, const char *value);
 void eg_resp_json(struct eg_req *r, int status, json_t *body);
 /* Sends n bytes (copied) with the given Content-Type. */
 void eg_resp_bytes(struct eg_req *r, int status, const char *ctype, const void *p, size_t n);
+/*
+ * Sends size bytes of the open file fd as ctype, as a download:
+ * Content-Disposition: attachment with filename (UTF-8, RFC 6266: an ASCII
+ * filename= for old clients and filename*=UTF-8''...). fd is taken: it is
+ * closed once sent, or at once if the answer changes. filename may be NULL.
+ */
+void eg_resp_file(struct eg_req *r, int fd, uint64_t size, const char *ctype, const char *filename);
 /* Sends an error: JSON {"error":{"code","message"}} under /api/, a small page elsewhere. */
 void eg_resp_error(struct eg_req *r, int status, const char *code, const char *message);
 /* The one mapping from enum eg_err to an HTTP status, then eg_resp_error(). */

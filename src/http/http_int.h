@@ -30,13 +30,17 @@ struct eg_req {
     const char *raw_ptr; /* libmicrohttpd's own copy of the target (its read buffer) */
     struct eg_url url;
     const struct eg_route *route;
-    size_t route_index; /* metrics slot: 0 = unmatched, i+1 = route i */
+    const struct eg_route_opts *opts; /* the route's */
+    size_t route_index;               /* metrics slot: 0 = unmatched, i+1 = route i */
     struct eg_param params[EG_ROUTE_MAX_PARAMS];
     size_t nparams;
     struct eg_buf body;
     size_t body_max;
-    size_t discarded; /* body bytes dropped after a 413 */
-    bool body_timer;  /* the connection timeout is body_timeout while the body arrives */
+    size_t discarded;         /* body bytes dropped after a 413 */
+    bool body_timer;          /* the connection timeout is body_timeout while the body arrives */
+    int64_t body_deadline_ms; /* the body must have arrived this long after the start */
+    struct eg_spool *spool;   /* EG_BODY_SPOOL routes: the files being written */
+    void *data;               /* eg_req_set_data() */
     int64_t start_ns;
     enum eg_req_state state;
     const char *lang;
@@ -72,6 +76,7 @@ struct eg_http_server {
     pthread_t acceptor; /* the accept thread, while accepting */
     bool accepting;
     int static_fd; /* O_PATH directory, -1 if none */
+    int spool_fd;  /* the spool directory, -1 if none */
     atomic_int draining;
     atomic_long in_flight;
     atomic_long connections;
@@ -90,6 +95,25 @@ void eg_http_accept_stop(struct eg_http_server *s);
 struct eg_http_metrics *eg_http_metrics_new(size_t nroutes);
 void eg_http_metrics_free(struct eg_http_metrics *m);
 void eg_http_metrics_record(struct eg_http_metrics *m, size_t slot, int status, int64_t ns);
+
+/*
+ * spool.c: streamed bodies (EG_BODY_SPOOL). Each function that can fail sets
+ * the answer itself (400, 413, 503, 507) and removes the files written so far.
+ */
+struct eg_spool;
+/* At start: creates the directory (0700) if missing, opens it, removes dead processes' files. */
+EG_WUR enum eg_err eg_spool_dir_open(const char *dir, int *fd, struct eg_buf *msg);
+/* For a spool route, once routed: the (empty) upload. false when out of memory (answered). */
+bool eg_spool_new(struct eg_req *r);
+/* The body is coming (declared bytes, 0 if chunked): free space, raw file or multipart. */
+bool eg_spool_begin(struct eg_req *r, unsigned long long declared);
+/* Body bytes, within the route's limit (the caller checks it). */
+bool eg_spool_feed(struct eg_req *r, const char *p, size_t n);
+/* The body ended: hashes and the multipart's end. */
+bool eg_spool_end(struct eg_req *r);
+/* Closes and removes every file not taken (NULL-safe; again after a refusal). */
+void eg_spool_release(struct eg_spool *s);
+uint64_t eg_spool_bytes(const struct eg_spool *s);
 
 /* response.c: sends what the handler built; called once per request. */
 int eg_http_queue(struct eg_req *r);

@@ -181,6 +181,9 @@ default_message(int status, bool en)
     case 503:
         return en ? "The service is temporarily unavailable; please try again shortly."
                   : "Dịch vụ tạm thời gián đoạn; vui lòng thử lại sau ít phút.";
+    case 507:
+        return en ? "The server has no room to store this now; please try again later."
+                  : "Máy chủ tạm thời không còn chỗ lưu trữ; vui lòng thử lại sau.";
     case 504:
         return en ? "The operation timed out." : "Thao tác quá thời gian chờ.";
     default:
@@ -302,6 +305,65 @@ void
 eg_http_fail(struct eg_req *r, int status, const char *code)
 {
     eg_resp_error(r, status, code, NULL);
+}
+
+/*
+ * The ASCII stand-in of a filename for clients that ignore filename*: without
+ * diacritics (the folded form: "Giấy khai sinh.pdf" -> "giay khai sinh.pdf"),
+ * anything but letters, digits, space and ._-()+ as '_'.
+ */
+static enum eg_err
+ascii_name(const char *name, struct eg_buf *out)
+{
+    struct eg_buf fold = EG_BUF_INIT(4096);
+    enum eg_err rc = eg_text_fold(name, strlen(name), &fold);
+    const char *f = rc == EG_OK && fold.len ? eg_buf_str(&fold) : "download";
+    for (; *f && rc == EG_OK; f++) {
+        char c = *f;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == ' ' || c == '.' || c == '_' || c == '-' || c == '(' || c == ')' || c == '+';
+        rc = eg_buf_addc(out, ok ? c : '_');
+    }
+    eg_buf_release(&fold);
+    return rc;
+}
+
+/* Content-Disposition: attachment; filename="ascii"; filename*=UTF-8''%.. (RFC 6266, 8187). */
+static enum eg_err
+content_disposition(const char *name, struct eg_buf *out)
+{
+    enum eg_err rc = eg_buf_adds(out, "attachment");
+    if (!name || !*name || rc != EG_OK)
+        return rc;
+    rc = eg_buf_adds(out, "; filename=\"");
+    if (rc == EG_OK)
+        rc = ascii_name(name, out);
+    if (rc == EG_OK)
+        rc = eg_buf_adds(out, "\"; filename*=UTF-8''");
+    for (const unsigned char *p = (const unsigned char *)name; *p && rc == EG_OK; p++) {
+        bool attr = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                    (*p >= '0' && *p <= '9') || strchr("!#$&+-.^_`|~", *p);
+        rc = attr ? eg_buf_addc(out, (char)*p) : eg_buf_printf(out, "%%%02X", *p);
+    }
+    return rc;
+}
+
+void
+eg_resp_file(struct eg_req *r, int fd, uint64_t size, const char *ctype, const char *filename)
+{
+    struct eg_buf cd = EG_BUF_INIT(8192);
+    if (content_disposition(filename, &cd) == EG_OK)
+        eg_resp_header(r, "Content-Disposition", eg_buf_str(&cd));
+    else
+        eg_resp_header(r, "Content-Disposition", "attachment");
+    eg_buf_release(&cd);
+    eg_resp_bytes(r, 200, ctype ? ctype : "application/octet-stream", "", 0);
+    if (r->status != 200) {
+        close(fd); /* out of memory: the 503 goes out instead */
+        return;
+    }
+    r->resp_fd = fd;
+    r->resp_fd_size = size;
 }
 
 static void

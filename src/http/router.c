@@ -20,6 +20,7 @@ struct seg {
 
 struct entry {
     struct eg_route route;
+    struct eg_route_opts opts;
     struct seg segs[MAX_SEGS];
     size_t nsegs;
     int literals; /* for precedence */
@@ -94,6 +95,13 @@ compile(struct entry *e)
 enum eg_err
 eg_router_add(struct eg_router *r, const struct eg_route *route)
 {
+    return eg_router_add_opts(r, route, NULL);
+}
+
+enum eg_err
+eg_router_add_opts(struct eg_router *r, const struct eg_route *route,
+                   const struct eg_route_opts *opts)
+{
     if (!route->method || !route->fn || !route->perm || !*route->perm)
         return EG_EINVAL; /* a route without a declared permission is refused */
     if (r->n == r->cap) {
@@ -107,6 +115,8 @@ eg_router_add(struct eg_router *r, const struct eg_route *route)
     struct entry *e = &r->v[r->n];
     memset(e, 0, sizeof(*e));
     e->route = *route;
+    if (opts)
+        e->opts = *opts;
     enum eg_err rc = compile(e);
     if (rc != EG_OK)
         return rc;
@@ -124,6 +134,12 @@ const struct eg_route *
 eg_router_at(const struct eg_router *r, size_t i)
 {
     return i < r->n ? &r->v[i].route : NULL;
+}
+
+const struct eg_route_opts *
+eg_router_opts_at(const struct eg_router *r, size_t i)
+{
+    return i < r->n ? &r->v[i].opts : NULL;
 }
 
 /* Does e match the segments? Fills captures when it does. */

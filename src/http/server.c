@@ -39,6 +39,8 @@ eg_http_config_defaults(struct eg_http_config *c)
     c->body_timeout_ms = 30000;
     c->drain_timeout_ms = 10000;
     c->static_dir = NULL;
+    c->spool_dir = NULL;
+    c->spool_reserve = (size_t)256 * 1024 * 1024;
 }
 
 /* ---- request accessors ------------------------------------------------------ */
@@ -116,6 +118,18 @@ eg_req_server(const struct eg_req *r)
     return r->srv;
 }
 
+void
+eg_req_set_data(struct eg_req *r, void *p)
+{
+    r->data = p;
+}
+
+void *
+eg_req_data(const struct eg_req *r)
+{
+    return r->data;
+}
+
 static const char *
 detect_lang(const struct eg_req *r)
 {
@@ -173,6 +187,7 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *con)
     r->srv = srv;
     r->conn = con;
     r->resp_fd = -1;
+    r->body_deadline_ms = srv->cfg.body_timeout_ms;
     pthread_mutex_init(&r->lock, NULL);
     r->start_ns = eg_mono_ns();
     r->raw_target = eg_arena_strdup(r->arena, uri ? uri : "");
@@ -188,6 +203,7 @@ static void
 req_free(struct eg_req *r)
 {
     pthread_mutex_destroy(&r->lock);
+    eg_spool_release(r->spool); /* before the arena it lives in */
     eg_buf_release(&r->body);
     free(r->resp_body);
     if (r->resp_fd >= 0)
@@ -223,7 +239,9 @@ access_log(const struct eg_req *r, int status, int64_t ns, enum MHD_RequestTermi
     if (r->route)
         json_object_set_new(o, "route", json_string(r->route->pattern));
     json_object_set_new(o, "status", status ? json_integer(status) : json_null());
-    json_object_set_new(o, "bytes_in", json_integer((json_int_t)r->body.len));
+    json_object_set_new(
+        o, "bytes_in",
+        json_integer((json_int_t)(r->spool ? eg_spool_bytes(r->spool) : r->body.len)));
     json_object_set_new(o, "ms", json_real((double)ns / 1e6));
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
         json_object_set_new(o, "terminated", json_integer((json_int_t)toe));
@@ -357,6 +375,56 @@ framing_refused(struct eg_req *r, const char *version)
     return true;
 }
 
+/*
+ * How long a body may take to arrive: body_timeout, and for a streamed body
+ * body_timeout per MiB of the route's limit (a 20 MiB scan over a slow line
+ * must not be cut at 30 s). A body that stops arriving is cut after
+ * body_timeout either way (the connection timeout, set in prepare()).
+ */
+static int64_t
+body_deadline_ms(const struct eg_req *r)
+{
+    int64_t t = r->srv->cfg.body_timeout_ms;
+    if (r->opts->body != EG_BODY_SPOOL)
+        return t;
+    int64_t mib = (int64_t)((r->body_max + ((size_t)1 << 20) - 1) >> 20);
+    return t * (mib > 1 ? mib : 1);
+}
+
+/*
+ * Once routed, before any body byte: the declared size, the route's admit
+ * step, and for a streamed body its files. Sets an answer on refusal.
+ */
+static void
+admit_body(struct eg_req *r)
+{
+    bool spool = r->opts->body == EG_BODY_SPOOL;
+    if (!spool)
+        eg_buf_init(&r->body, r->body_max);
+    unsigned long long declared;
+    bool body = has_body(r, &declared);
+    if (body && declared > r->body_max) {
+        eg_http_fail(r, 413, "too_large");
+        return;
+    }
+    if (spool && !eg_spool_new(r))
+        return;
+    if (r->opts->admit) {
+        r->opts->admit(r, r->route->ctx);
+        if (r->responded)
+            return;
+    }
+    if (!body)
+        return;
+    /* no room, no spool, or a multipart body we cannot read: answered */
+    if (spool && !eg_spool_begin(r, declared))
+        return;
+    /* A body that stops arriving is cut off after body_timeout, not idle_timeout. */
+    unsigned secs = (r->srv->cfg.body_timeout_ms + 999) / 1000;
+    MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT, secs ? secs : 1);
+    r->body_timer = true;
+}
+
 /* The first call: parse, route, check the declared size. Sets an answer on failure. */
 static void
 prepare(struct eg_req *r, const char *method, const char *version)
@@ -391,19 +459,11 @@ prepare(struct eg_req *r, const char *method, const char *version)
         eg_http_fail(r, 405, "method_not_allowed");
     } else {
         r->route = eg_router_at(r->srv->router, idx);
+        r->opts = eg_router_opts_at(r->srv->router, idx);
         r->route_index = idx;
         r->body_max = r->route->max_body ? r->route->max_body : r->srv->cfg.max_body;
-        eg_buf_init(&r->body, r->body_max);
-        unsigned long long declared;
-        bool body = has_body(r, &declared);
-        if (body && declared > r->body_max) {
-            eg_http_fail(r, 413, "too_large");
-        } else if (body) {
-            /* A body that stops arriving is cut off after body_timeout, not idle_timeout. */
-            unsigned secs = (r->srv->cfg.body_timeout_ms + 999) / 1000;
-            MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT, secs ? secs : 1);
-            r->body_timer = true;
-        }
+        r->body_deadline_ms = body_deadline_ms(r);
+        admit_body(r);
     }
     eg_buf_release(&allow);
 }
@@ -451,7 +511,8 @@ on_body(struct eg_req *r, const char *data, size_t n)
     if (r->state == REQ_QUEUED)
         return MHD_YES;
     int64_t elapsed_ms = (eg_mono_ns() - r->start_ns) / 1000000;
-    if (elapsed_ms > (int64_t)r->srv->cfg.body_timeout_ms) {
+    if (elapsed_ms > r->body_deadline_ms) {
+        eg_spool_release(r->spool);
         eg_http_fail(r, 408, "timeout");
         return reply_now_and_close(r);
     }
@@ -460,6 +521,18 @@ on_body(struct eg_req *r, const char *data, size_t n)
         r->discarded += n;
         if (r->discarded > r->body_max * DISCARD_FACTOR)
             return reply_now_and_close(r);
+        return MHD_YES;
+    }
+    if (r->spool) {
+        /* Streamed to files: past the limit nothing more is written, and nothing is kept. */
+        uint64_t had = eg_spool_bytes(r->spool);
+        if (had + n > r->body_max) {
+            eg_spool_release(r->spool);
+            eg_http_fail(r, 413, "too_large");
+            r->discarded = (size_t)had + n;
+        } else if (!eg_spool_feed(r, data, n)) {
+            r->discarded = (size_t)had + n; /* refused (answer set, files removed) */
+        }
         return MHD_YES;
     }
     enum eg_err rc = eg_buf_add(&r->body, data, n);
@@ -557,8 +630,11 @@ on_request(void *cls, struct MHD_Connection *con, const char *url, const char *m
         r->finish(r, r->finish_arg);
         return (enum MHD_Result)eg_http_queue(r);
     }
-    if (!r->responded)
+    if (!r->responded && r->spool && !eg_spool_end(r)) {
+        /* answered: a multipart body cut short, say */
+    } else if (!r->responded) {
         r->route->fn(r, r->route->ctx);
+    }
     if (r->suspend_wanted && !r->responded)
         return suspend_or_finish(r);
     return (enum MHD_Result)eg_http_queue(r);
@@ -641,6 +717,7 @@ eg_http_server_start(const struct eg_http_config *cfg, struct eg_router *router,
     srv->cfg = *cfg;
     srv->router = router;
     srv->static_fd = -1;
+    srv->spool_fd = -1;
     srv->listen_fd = -1;
     unsigned char rnd[4];
     if (eg_random(rnd, sizeof(rnd)) != EG_OK)
@@ -655,6 +732,10 @@ eg_http_server_start(const struct eg_http_config *cfg, struct eg_router *router,
         srv->static_fd = open(cfg->static_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (srv->static_fd < 0)
             eg_warn("static files: cannot open %s; /static/ will answer 404", cfg->static_dir);
+    }
+    if (cfg->spool_dir && eg_spool_dir_open(cfg->spool_dir, &srv->spool_fd, msg) != EG_OK) {
+        eg_http_server_free(srv);
+        return EG_EIO;
     }
     raise_fd_limit();
     rc = eg_http_listen(srv, &ss, msg);
@@ -734,6 +815,8 @@ eg_http_server_free(struct eg_http_server *s)
         MHD_stop_daemon(s->daemon);
     if (s->static_fd >= 0)
         close(s->static_fd);
+    if (s->spool_fd >= 0)
+        close(s->spool_fd);
     eg_http_metrics_free(s->metrics);
     free(s);
 }

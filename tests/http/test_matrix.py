@@ -61,6 +61,7 @@ import struct
 import time
 
 from harness import REPO, TestFailure, check, eq, short
+from test_files import make_pdf
 
 OPENAPI = REPO / "src" / "api" / "openapi.json"
 PW = "Matrix-Horse-42!x"  # 17 characters, not on the breached list
@@ -89,14 +90,16 @@ PRIVILEGED = {"department_head", "agency_leader", "agency_admin", "province_admi
 MFA_SETUP_ROUTES = {("GET", "/api/v1/me"), ("POST", "/api/v1/me/totp"),
                     ("POST", "/api/v1/me/totp/confirm"), ("POST", "/api/v1/session/mfa"),
                     ("DELETE", "/api/v1/session")}
-HIDES_EXISTENCE = {("DELETE", "/api/v1/me/sessions/{id}"), ("DELETE", "/api/v1/me/tokens/{id}")}
+HIDES_EXISTENCE = {("DELETE", "/api/v1/me/sessions/{id}"), ("DELETE", "/api/v1/me/tokens/{id}"),
+                   ("GET", "/api/v1/files/{id}")}
 # Routes also sent through a cookie session (with CSRF) for every signed-in actor.
 COOKIE_SAMPLE = {("GET", "/api/v1/me"), ("PATCH", "/api/v1/me"), ("GET", "/api/v1/me/sessions"),
                  ("GET", "/api/v1/me/tokens"), ("GET", "/api/v1/admin/accounts"),
                  ("GET", "/api/v1/admin/accounts/{id}"), ("PATCH", "/api/v1/admin/accounts/{id}"),
                  ("POST", "/api/v1/admin/staff"), ("POST", "/api/v1/admin/accounts/{id}/roles"),
                  ("DELETE", "/api/v1/admin/role-grants/{id}"), ("POST", "/api/v1/org-units"),
-                 ("PATCH", "/api/v1/org-units/{code}"), ("GET", "/api/v1/audit")}
+                 ("PATCH", "/api/v1/org-units/{code}"), ("GET", "/api/v1/audit"),
+                 ("POST", "/api/v1/files"), ("GET", "/api/v1/files/{id}")}
 
 LEAK_CITIZEN, LEAK_AGENCY, LEAK_ESCALATION = "cross-citizen", "cross-agency", "escalation"
 
@@ -263,7 +266,9 @@ class Matrix:
             if csrf and method not in ("GET", "HEAD"):
                 h["X-CSRF-Token"] = csrf
         data = None
-        if body is not None:
+        if isinstance(body, tuple):  # (Content-Type, bytes): an upload
+            h["Content-Type"], data = body
+        elif body is not None:
             data = json.dumps(body).encode()
             h["Content-Type"] = "application/json"
         return self.s.request(method, path, body=data, headers=h, timeout=30)
@@ -402,7 +407,9 @@ class Matrix:
         d = self.ctx.tempdir("egov-keys-")
         self.env = {"EGOV_IDENTITY_KEY": os.path.join(d, "identity.key"),
                     "EGOV_AUDIT_KEY": os.path.join(d, "audit.key"),
-                    "EGOV_AUDIT_ANCHOR": os.path.join(d, "audit-anchor.log")}
+                    "EGOV_AUDIT_ANCHOR": os.path.join(d, "audit-anchor.log"),
+                    "EGOV_SPOOL_DIR": os.path.join(d, "spool"),
+                    "EGOV_FILES_DIR": os.path.join(d, "files")}
         self.s = self.ctx.server(env=self.env)
         self.s.start()
         anon = Actor("anonymous", "anonymous")
@@ -456,6 +463,13 @@ class Matrix:
             if isinstance(acc, Actor):
                 self.token_owner[acc.token_id] = acc.id
         self.targets = [a, b, c, self.tX, self.tSub, self.tSib, self.tY, prov]
+        # A file of each signed-in actor's own, for the file rows (uploaded with its token).
+        self.files = {}
+        for who in self.actors[1:]:
+            data = make_pdf(f"matrix {who.label} {self.uniq}")
+            r = self.http("POST", "/api/v1/files", ("application/pdf", data), bearer=who.token)
+            eq(r.status, 201, f"{who.label} uploads a file ({short(r.body)})")
+            self.files[who.label] = (r.json()["id"], data)
         # A procedure of the matrix's own, for the version and publish rows.
         r = self.as_prov("POST", "/api/v1/admin/procedures?publish=true",
                          self.procedure_fixture("9.999990"))
@@ -779,6 +793,35 @@ class Matrix:
             # A bearer token is no half-signed-in session: 409 no_mfa_pending.
             return [own(actor, "own sign-in step (409 no_mfa_pending)", 409,
                         simple("POST", "/api/v1/session/mfa", {"code": "123456"}))]
+
+        # -- one's own files: anyone else's is 404, as if it did not exist.
+        @add("POST", "/api/v1/files", "signed_in")
+        def _(actor):
+            data = make_pdf(f"matrix upload {actor.label} {self.uniq}")
+
+            def v(r):
+                j = r.json()
+                want = (hashlib.sha256(data).hexdigest(), len(data), "application/pdf")
+                got = (j.get("sha256"), j.get("size"), j.get("type"))
+                return None if got == want else f"answered {got}, expected {want}"
+            return [own(actor, "a new file of one's own", 201,
+                        simple("POST", "/api/v1/files", ("application/pdf", data)), v)]
+
+        @add("GET", "/api/v1/files/{id}", "signed_in")
+        def _(actor):
+            owners = [o for o in self.actors[1:] if o is actor] + \
+                     [o for o in (self.A, self.B, self.C, self.actors[4]) if o is not actor]
+            cases = []
+            for owner in owners:
+                fid, data = self.files[owner.label]
+
+                def v(r, data=data, owner=owner):
+                    return None if r.body == data else f"not {owner.label}'s file"
+                mine = owner is actor
+                cases.append(Case("own file" if mine else f"{owner.label}'s file", mine, 200,
+                                  simple("GET", f"/api/v1/files/{fid}"),
+                                  leak=self.leak_of(actor, owner), deny=404, verify=v))
+            return cases
 
         # -- administration: the object's unit decides.
         @add("GET", "/api/v1/admin/accounts/{id}", "account.read")
