@@ -2,6 +2,11 @@
  * notifier.c - the background sender: claim due outbox rows, send each outside
  * any transaction, record the outcome in a transaction of its own.
  *
+ * Channels: "email" through SMTP and "sms" through an HTTP gateway, each only
+ * when configured. Rows of a channel this notifier does not have stay queued
+ * (another process may have it, or the operator will configure it): they are
+ * never claimed here, never marked dead, and a warning says so once.
+ *
  * One thread per egov process. It wakes when kicked (rows were just
  * committed), when the earliest retry falls due, or every poll_ms (rows added
  * by another process). Rows are claimed in small batches under a lease; a row
@@ -22,6 +27,9 @@
 #define FINISH_TRIES 5       /* recording "sent" is retried: a lost record is a duplicate */
 #define IDLE_MIN_MS 100      /* never spin: something due but not ours waits this long */
 
+enum { CH_EMAIL, CH_SMS, CH_COUNT };
+static const char *const channel_names[CH_COUNT] = {"email", "sms"};
+
 struct eg_notifier {
     struct eg_db *db;
     struct eg_notify_config cfg; /* its strings are the copies below */
@@ -30,6 +38,12 @@ struct eg_notifier {
     char *password;
     char *from;
     char *from_name;
+    char *sms_url;
+    char *sms_provider;
+    char *sms_token;
+    char *sms_sender;
+    bool has[CH_COUNT];         /* the channel is configured */
+    bool warned[CH_COUNT];      /* "rows wait for a channel we do not have" was said */
     struct eg_outbox_row *rows; /* cfg.batch of them */
     pthread_t thread;
     bool has_thread;
@@ -59,10 +73,15 @@ free_secret(char *s)
     }
 }
 
-/* The longest one send can take (the exchange, then the QUIT at cleanup), with a margin. */
+/*
+ * The longest one send of channel ch can take, with a margin: SMTP's exchange and then
+ * the QUIT at cleanup; one HTTP request, connection included.
+ */
 static int64_t
-send_max_ms(const struct eg_notify_config *c)
+send_max_ms(const struct eg_notify_config *c, int ch)
 {
+    if (ch == CH_SMS)
+        return (int64_t)c->sms.timeout_ms + 1000 + LEASE_MARGIN_MS;
     return 2 * (int64_t)c->smtp.timeout_ms + 1000 + LEASE_MARGIN_MS;
 }
 
@@ -80,6 +99,10 @@ free_notifier(struct eg_notifier *n)
     free_secret(n->password);
     free(n->from);
     free(n->from_name);
+    free(n->sms_url);
+    free(n->sms_provider);
+    free_secret(n->sms_token);
+    free(n->sms_sender);
     free(n->rows);
     pthread_cond_destroy(&n->cv);
     pthread_mutex_destroy(&n->mu);
@@ -109,6 +132,10 @@ fill_config(struct eg_notifier *n, const struct eg_notify_config *cfg, struct eg
         c->smtp.timeout_ms = EG_SMTP_TIMEOUT_MS;
     if (!c->smtp.connect_timeout_ms)
         c->smtp.connect_timeout_ms = EG_SMTP_CONNECT_TIMEOUT_MS;
+    if (!c->sms.timeout_ms)
+        c->sms.timeout_ms = EG_SMS_TIMEOUT_MS;
+    if (!c->sms.max_segments)
+        c->sms.max_segments = EG_SMS_SEGMENTS;
     const char *bad = NULL;
     if (c->batch < 1 || c->batch > BATCH_MAX)
         bad = "the notifier batch must be 1..100";
@@ -116,8 +143,10 @@ fill_config(struct eg_notifier *n, const struct eg_notify_config *cfg, struct eg
         bad = "the notifier limits must be positive";
     else if (c->backoff_base_ms < 1 || c->backoff_max_ms < c->backoff_base_ms)
         bad = "the notifier backoff must be positive, its maximum at least its base";
-    else if (c->lease_ms < send_max_ms(c))
-        bad = "the notifier lease must outlast twice the SMTP timeout by 5 seconds";
+    else if (n->has[CH_EMAIL] && c->lease_ms < send_max_ms(c, CH_EMAIL))
+        bad = "the notifier lease must outlast twice the SMTP timeout by 6 seconds";
+    else if (n->has[CH_SMS] && c->lease_ms < send_max_ms(c, CH_SMS))
+        bad = "the notifier lease must outlast the SMS timeout by 6 seconds";
     if (bad) {
         if (err) {
             eg_buf_reset(err);
@@ -137,6 +166,14 @@ fill_config(struct eg_notifier *n, const struct eg_notify_config *cfg, struct eg
     c->smtp.password = n->password;
     c->smtp.from = n->from;
     c->smtp.from_name = n->from_name;
+    n->sms_url = dup_opt(cfg->sms.url, &ok);
+    n->sms_provider = dup_opt(cfg->sms.provider, &ok);
+    n->sms_token = dup_opt(cfg->sms.token, &ok);
+    n->sms_sender = dup_opt(cfg->sms.sender, &ok);
+    c->sms.url = n->sms_url;
+    c->sms.provider = n->sms_provider;
+    c->sms.token = n->sms_token;
+    c->sms.sender = n->sms_sender;
     return ok ? EG_OK : EG_ENOMEM;
 }
 
@@ -145,7 +182,22 @@ eg_notifier_new(struct eg_db *db, const struct eg_notify_config *cfg, struct eg_
                 struct eg_buf *err)
 {
     *out = NULL;
-    enum eg_err rc = eg_smtp_config_check(&cfg->smtp, err);
+    bool mail = cfg->smtp.url && *cfg->smtp.url;
+    bool sms = cfg->sms.url && *cfg->sms.url;
+    enum eg_err rc = EG_OK;
+    if (!mail && !sms) {
+        rc = EG_EINVAL;
+        if (err) {
+            eg_buf_reset(err);
+            if (eg_buf_adds(err, "neither smtp_url nor sms_url is set: nothing could be sent") !=
+                EG_OK)
+                eg_buf_reset(err);
+        }
+    }
+    if (rc == EG_OK && mail)
+        rc = eg_smtp_config_check(&cfg->smtp, err);
+    if (rc == EG_OK && sms)
+        rc = eg_sms_config_check(&cfg->sms, err);
     if (rc != EG_OK)
         return rc;
     struct eg_notifier *n = calloc(1, sizeof(*n));
@@ -159,6 +211,8 @@ eg_notifier_new(struct eg_db *db, const struct eg_notify_config *cfg, struct eg_
     if (!cv_ok || pthread_mutex_init(&n->mu, NULL) != 0)
         EG_BUG("cannot make a mutex or condition variable");
     n->db = db;
+    n->has[CH_EMAIL] = mail;
+    n->has[CH_SMS] = sms;
     atomic_init(&n->stopping, false);
     rc = fill_config(n, cfg, err);
     if (rc == EG_OK) {
@@ -209,32 +263,66 @@ jitter(const struct eg_notifier *n)
     return r % 1001;
 }
 
+/* The letters of "<hex@domain>": the SMS request's idempotency key. */
+static void
+sms_ref(const char *message_id, char *out, size_t n)
+{
+    const char *p = message_id && message_id[0] == '<' ? message_id + 1 : "";
+    size_t k = strcspn(p, "@>");
+    snprintf(out, n, "%.*s", (int)(k < n ? k : n - 1), p);
+}
+
+/* Sends one row of channel ch; err gets the reason of a failure, *unusable a bad payload. */
+static enum eg_err
+send_row(struct eg_notifier *n, int ch, const struct eg_outbox_row *r, const json_t *payload,
+         char *what, size_t what_n, bool *unusable, struct eg_buf *err)
+{
+    if (ch == CH_SMS) {
+        const char *to, *text;
+        char ref[64];
+        enum eg_err rc = eg_outbox_sms_from_json(payload, &to, &text, err);
+        *unusable = rc != EG_OK;
+        if (rc != EG_OK)
+            return rc;
+        char masked[EG_SMS_PHONE_MAX];
+        eg_sms_phone_mask(to, masked, sizeof(masked));
+        snprintf(what, what_n, "SMS to %s", masked);
+        sms_ref(r->message_id, ref, sizeof(ref));
+        return eg_sms_send_ref(&n->cfg.sms, to, text, ref, err);
+    }
+    struct eg_mail m;
+    enum eg_err rc = eg_outbox_email_from_json(payload, &m, err);
+    *unusable = rc != EG_OK;
+    if (rc != EG_OK)
+        return rc;
+    snprintf(what, what_n, "%s", r->message_id);
+    m.message_id = r->message_id;
+    m.date_ms = r->created_ms; /* the same Date on every attempt: a retry is the same bytes */
+    return eg_smtp_send(&n->cfg.smtp, &m, err);
+}
+
 /* Sends one claimed row and records what happened. true when the server took it. */
 static bool
-deliver(struct eg_notifier *n, const struct eg_outbox_row *r, int64_t now_ms, bool live)
+deliver(struct eg_notifier *n, int ch, const struct eg_outbox_row *r, int64_t now_ms, bool live)
 {
     struct eg_buf err = EG_BUF_INIT(1024);
     json_t *payload = NULL;
-    struct eg_mail m;
+    char what[EG_MAIL_MSGID_MAX + 32] = "";
     bool sent = false;
+    bool unusable = true;
     enum eg_err rc = eg_json_parse(r->payload, strlen(r->payload), &payload, &err);
     if (rc == EG_OK)
-        rc = eg_outbox_email_from_json(payload, &m, &err);
-    if (rc != EG_OK) {
-        eg_error("outbox %lld: unusable payload, given up: %s", (long long)r->id, eg_buf_str(&err));
-        finish(n, r, EG_OUTBOX_DEAD, now_ms, eg_buf_str(&err));
-        goto out;
-    }
-    m.message_id = r->message_id;
-    m.date_ms = r->created_ms; /* the same Date on every attempt: a retry is the same bytes */
-    rc = eg_smtp_send(&n->cfg.smtp, &m, &err);
+        rc = send_row(n, ch, r, payload, what, sizeof(what), &unusable, &err);
     if (live)
         now_ms = clock_now(n);
-    if (rc == EG_OK) {
+    if (rc != EG_OK && unusable) {
+        eg_error("outbox %lld: unusable payload, given up: %s", (long long)r->id, eg_buf_str(&err));
+        finish(n, r, EG_OUTBOX_DEAD, now_ms, eg_buf_str(&err));
+    } else if (rc == EG_OK) {
         sent = true;
         finish(n, r, EG_OUTBOX_SENT, now_ms, NULL);
-        eg_info("outbox %lld: sent as %s (attempt %d)", (long long)r->id, r->message_id,
-                r->attempts);
+        eg_info("outbox %lld: %s %s (attempt %d)", (long long)r->id,
+                ch == CH_SMS ? "accepted by the gateway:" : "sent as", what, r->attempts);
     } else if (rc == EG_EINVAL || r->attempts >= n->cfg.max_attempts ||
                now_ms - r->created_ms >= n->cfg.max_age_ms) {
         eg_error("outbox %lld: given up after attempt %d: %s", (long long)r->id, r->attempts,
@@ -247,7 +335,6 @@ deliver(struct eg_notifier *n, const struct eg_outbox_row *r, int64_t now_ms, bo
                 (long long)(delay / 1000), eg_buf_str(&err));
         finish(n, r, EG_OUTBOX_RETRY, now_ms + delay, eg_buf_str(&err));
     }
-out:
     json_decref(payload);
     eg_buf_release(&err);
     return sent;
@@ -255,26 +342,42 @@ out:
 
 /* ---- passes ----------------------------------------------------------------------- */
 
+/* Rows wait for a channel this notifier does not have: say so once (they stay queued). */
+static void
+note_unconfigured(struct eg_notifier *n, int ch)
+{
+    int64_t waiting = 0;
+    if (n->warned[ch] || eg_outbox_waiting(n->db, channel_names[ch], &waiting) != EG_OK ||
+        waiting == 0)
+        return;
+    n->warned[ch] = true;
+    eg_warn("outbox: %lld %s notifications are waiting but %s is not configured here (%s); "
+            "they stay queued",
+            (long long)waiting, channel_names[ch], ch == CH_SMS ? "SMS" : "mail",
+            ch == CH_SMS ? "sms_url" : "smtp_url");
+}
+
 /*
- * Claims and sends batches until fewer than a batch is due. live: the thread's
- * pass, where time moves (outcome times and the lease check read the clock).
+ * Claims and sends batches of channel ch until fewer than a batch is due. live: the
+ * thread's pass, where time moves (outcome times and the lease check read the clock).
  */
 static enum eg_err
-run_pass(struct eg_notifier *n, int64_t now_ms, bool live, int *sent)
+run_channel(struct eg_notifier *n, int ch, int64_t now_ms, bool live, int *sent)
 {
     enum eg_err rc = EG_OK;
     int k = n->cfg.batch;
-    *sent = 0;
+    const char *from = ch == CH_SMS ? EG_SMS_ID_FROM : n->cfg.smtp.from;
+    int64_t bound = send_max_ms(&n->cfg, ch);
     while (rc == EG_OK && k == n->cfg.batch && !atomic_load(&n->stopping)) {
-        rc = eg_outbox_claim(n->db, "email", now_ms, n->cfg.lease_ms, n->cfg.smtp.from,
-                             n->cfg.batch, n->rows, &k);
+        rc = eg_outbox_claim(n->db, channel_names[ch], now_ms, n->cfg.lease_ms, from, n->cfg.batch,
+                             n->rows, &k);
         int64_t lease_end = now_ms + n->cfg.lease_ms;
         for (int i = 0; rc == EG_OK && i < k; i++) {
             int64_t t = live ? clock_now(n) : now_ms;
-            if (atomic_load(&n->stopping) || t + send_max_ms(&n->cfg) > lease_end) {
+            if (atomic_load(&n->stopping) || t + bound > lease_end) {
                 /* Not tried: back to the queue for whoever is next, this attempt not counted. */
                 finish(n, &n->rows[i], EG_OUTBOX_RELEASE, t, NULL);
-            } else if (deliver(n, &n->rows[i], t, live)) {
+            } else if (deliver(n, ch, &n->rows[i], t, live)) {
                 (*sent)++;
             }
         }
@@ -282,6 +385,21 @@ run_pass(struct eg_notifier *n, int64_t now_ms, bool live, int *sent)
             eg_outbox_row_release(&n->rows[i]);
         if (live)
             now_ms = clock_now(n);
+    }
+    return rc;
+}
+
+/* Every configured channel in turn, email first. */
+static enum eg_err
+run_pass(struct eg_notifier *n, int64_t now_ms, bool live, int *sent)
+{
+    enum eg_err rc = EG_OK;
+    *sent = 0;
+    for (int ch = 0; rc == EG_OK && ch < CH_COUNT; ch++) {
+        if (!n->has[ch])
+            note_unconfigured(n, ch);
+        else
+            rc = run_channel(n, ch, live ? clock_now(n) : now_ms, live, sent);
     }
     return rc;
 }
@@ -338,9 +456,13 @@ thread_main(void *arg)
             eg_warn("notifier: the outbox cannot be read (%s); trying again every %llds",
                     eg_strerror(rc), (long long)(n->cfg.poll_ms / 1000));
         failing = rc != EG_OK;
-        int64_t due;
-        bool any = false;
-        if (rc == EG_OK && eg_outbox_next_due(n->db, &due, &any) == EG_OK && any) {
+        for (int ch = 0; rc == EG_OK && ch < CH_COUNT; ch++) {
+            int64_t due;
+            bool any = false;
+            /* Rows of a channel we do not have are not ours to wait for. */
+            if (!n->has[ch] || eg_outbox_next_due(n->db, channel_names[ch], &due, &any) != EG_OK ||
+                !any)
+                continue;
             int64_t d = due - clock_now(n);
             if (d < wait_ms)
                 wait_ms = d < IDLE_MIN_MS ? IDLE_MIN_MS : d;
@@ -363,9 +485,20 @@ eg_notifier_start(struct eg_db *db, const struct eg_notify_config *cfg, struct e
         return EG_EINTERNAL;
     }
     n->has_thread = true;
-    char url[512];
-    eg_smtp_url_safe(n->cfg.smtp.url, url, sizeof(url));
-    eg_info("notifier: sending mail through %s", url);
+    char url[1024];
+    if (n->has[CH_EMAIL]) {
+        eg_smtp_url_safe(n->cfg.smtp.url, url, sizeof(url));
+        eg_info("notifier: sending mail through %s", url);
+    } else {
+        eg_info("notifier: mail is not configured (smtp_url); email rows stay queued");
+    }
+    if (n->has[CH_SMS]) {
+        eg_sms_url_safe(n->cfg.sms.url, url, sizeof(url));
+        eg_info("notifier: sending SMS through %s (provider %s)", url,
+                n->cfg.sms.provider && *n->cfg.sms.provider ? n->cfg.sms.provider : "json");
+    } else {
+        eg_info("notifier: SMS is not configured (sms_url); SMS rows stay queued");
+    }
     *out = n;
     return EG_OK;
 }

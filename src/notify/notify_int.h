@@ -1,6 +1,7 @@
 /*
  * notify_int.h - notify/'s private pieces, shared by its files and its unit
- * tests: the MIME encoders, the mail checks, the outbox rows and the backoff.
+ * tests: the MIME encoders, the mail checks, the SMS request, the notice
+ * renderer, the outbox rows and the backoff.
  * Nothing outside src/notify/ and tests/unit/notify/ includes this.
  */
 #ifndef EG_NOTIFY_INT_H
@@ -26,6 +27,12 @@
 #define EG_NOTIFY_BACKOFF_BASE_MS (30LL * 1000)
 #define EG_NOTIFY_BACKOFF_MAX_MS (3600LL * 1000)
 #define EG_NOTIFY_POLL_MS (10LL * 1000)
+#define EG_SMS_TIMEOUT_MS 15000L
+#define EG_SMS_CONNECT_TIMEOUT_MS 10000L
+#define EG_SMS_SEGMENTS 2
+/* SMS rows get a random id like a Message-ID, "<32 hex@sms.invalid>", sent to the gateway
+ * as the request's idempotency key (the hex part) on every attempt. */
+#define EG_SMS_ID_FROM "egov@sms.invalid"
 
 /* ---- checks (mime.c) ------------------------------------------------------------- */
 
@@ -68,6 +75,30 @@ EG_WUR enum eg_err eg_mime_message_id(const char *from, struct eg_buf *out);
 
 /* url without user, password or login options, for messages and logs. */
 void eg_smtp_url_safe(const char *url, char *out, size_t n);
+/* curl_global_init() once per process, from whichever thread comes first; NULL or why not. */
+const char *eg_notify_curl_start(void);
+/* Replaces every copy of secret in err by "***" (what servers echo is not ours to trust). */
+void eg_notify_redact(struct eg_buf *err, const char *secret);
+
+/* ---- SMS (sms.c) ---------------------------------------------------------------- */
+
+/* url without user, password, query or fragment, for messages and logs. */
+void eg_sms_url_safe(const char *url, char *out, size_t n);
+/*
+ * eg_sms_send() with ref (NULL or letters and digits) as the request's idempotency
+ * key: the Idempotency-Key header ("json") or the request_id field ("brandname").
+ */
+EG_WUR enum eg_err eg_sms_send_ref(const struct eg_sms_config *c, const char *phone,
+                                   const char *text, const char *ref, struct eg_buf *err);
+
+/* ---- notices (notice.c) --------------------------------------------------------- */
+
+/*
+ * The texts of n: the email's subject and body (NFC) and the SMS (unaccented),
+ * appended to the buffers (any may be NULL). EG_EINVAL as eg_notify_notice().
+ */
+EG_WUR enum eg_err eg_notice_render(const struct eg_notice *n, struct eg_buf *subject,
+                                    struct eg_buf *body, struct eg_buf *sms);
 
 /* ---- outbox rows (outbox.c) ------------------------------------------------------ */
 
@@ -108,8 +139,12 @@ EG_WUR enum eg_err eg_outbox_finish(struct eg_db *db, const struct eg_outbox_row
                                     enum eg_outbox_outcome o, int64_t when_ms, const char *error,
                                     bool *fenced);
 
-/* The earliest next_attempt_ms of a queued or sending row; *any false when none. */
-EG_WUR enum eg_err eg_outbox_next_due(struct eg_db *db, int64_t *due_ms, bool *any);
+/* The earliest next_attempt_ms of a queued or sending row of channel; *any false when none. */
+EG_WUR enum eg_err eg_outbox_next_due(struct eg_db *db, const char *channel, int64_t *due_ms,
+                                      bool *any);
+
+/* How many rows of channel are queued or sending. */
+EG_WUR enum eg_err eg_outbox_waiting(struct eg_db *db, const char *channel, int64_t *count);
 
 /*
  * The delay before retry number `attempts` + 1 after `attempts` failures:
@@ -121,5 +156,8 @@ int64_t eg_outbox_backoff_ms(int64_t base_ms, int64_t max_ms, int attempts, unsi
 /* Turns an email payload into a mail whose strings point into payload (borrowed). */
 EG_WUR enum eg_err eg_outbox_email_from_json(const json_t *payload, struct eg_mail *m,
                                              struct eg_buf *err);
+/* The "to" and "text" of an SMS payload, checked, pointing into payload (borrowed). */
+EG_WUR enum eg_err eg_outbox_sms_from_json(const json_t *payload, const char **to,
+                                           const char **text, struct eg_buf *err);
 
 #endif /* EG_NOTIFY_INT_H */

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const channels[] = {"email"};
+static const char *const channels[] = {"email", "sms"};
 
 static bool
 channel_known(const char *ch)
@@ -82,6 +82,53 @@ eg_outbox_email_from_json(const json_t *payload, struct eg_mail *m, struct eg_bu
     return eg_mail_check(m, err);
 }
 
+/* Valid UTF-8 of 1..max bytes with no control character but LF. */
+static bool
+sms_text_valid(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > max || !eg_utf8_valid(s, n))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\n') || c == 0x7f)
+            return false;
+        if (c == 0xc2 && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f)
+            return false;
+    }
+    return true;
+}
+
+enum eg_err
+eg_outbox_sms_from_json(const json_t *payload, const char **to, const char **text,
+                        struct eg_buf *err)
+{
+    const char *why = NULL;
+    *to = *text = NULL;
+    if (!json_is_object(payload) || json_object_size(payload) != 2) {
+        why = "the SMS payload is not an object of exactly \"to\" and \"text\"";
+    } else if (opt_string(payload, "to", to) != EG_OK ||
+               opt_string(payload, "text", text) != EG_OK || !*to || !*text) {
+        why = "the SMS payload needs \"to\" and \"text\" as strings";
+    } else {
+        char e164[EG_SMS_PHONE_MAX];
+        if (eg_sms_phone_normalize(*to, e164, sizeof(e164), NULL) != EG_OK ||
+            strcmp(e164, *to) != 0)
+            why = "the SMS recipient is not a Vietnamese mobile number in E.164 (+84...)";
+        else if (!sms_text_valid(*text, EG_SMS_TEXT_MAX))
+            why = "the SMS text is empty, too long, not UTF-8, or has a control character";
+    }
+    if (!why)
+        return EG_OK;
+    if (err) {
+        eg_buf_reset(err);
+        if (eg_buf_adds(err, why) != EG_OK)
+            eg_buf_reset(err);
+    }
+    *to = *text = NULL;
+    return EG_EINVAL;
+}
+
 enum eg_err
 eg_outbox_add(struct eg_tx *tx, const char *channel, const char *dedupe_key, const json_t *payload,
               int64_t now_ms)
@@ -89,13 +136,17 @@ eg_outbox_add(struct eg_tx *tx, const char *channel, const char *dedupe_key, con
     struct eg_buf json = EG_BUF_INIT(EG_OUTBOX_PAYLOAD_MAX);
     struct eg_stmt *st = NULL;
     struct eg_mail m;
+    const char *to, *text;
     bool row;
     enum eg_err rc = EG_EINVAL;
 
     if (!channel_known(channel) || !eg_mail_field_valid(dedupe_key, EG_OUTBOX_KEY_MAX, false) ||
         !*dedupe_key)
         goto out;
-    rc = eg_outbox_email_from_json(payload, &m, NULL);
+    if (strcmp(channel, "sms") == 0)
+        rc = eg_outbox_sms_from_json(payload, &to, &text, NULL);
+    else
+        rc = eg_outbox_email_from_json(payload, &m, NULL);
     if (rc != EG_OK)
         goto out;
     rc = eg_json_dump(payload, &json);
@@ -143,6 +194,30 @@ eg_outbox_add_email(struct eg_tx *tx, const char *dedupe_key, const char *to, co
     /* json_string() is NULL for invalid UTF-8, and setting NULL fails: that is EINVAL. */
     enum eg_err rc = bad ? EG_EINVAL : eg_outbox_add(tx, "email", dedupe_key, p, now_ms);
     json_decref(p);
+    return rc;
+}
+
+enum eg_err
+eg_outbox_add_sms(struct eg_tx *tx, const char *dedupe_key, const char *phone, const char *text,
+                  int64_t now_ms)
+{
+    char to[EG_SMS_PHONE_MAX];
+    struct eg_buf gsm = EG_BUF_INIT(EG_SMS_TEXT_MAX);
+    json_t *p = NULL;
+    enum eg_err rc = eg_sms_phone_normalize(phone, to, sizeof(to), NULL);
+    if (rc == EG_OK && (!text || strlen(text) > EG_SMS_TEXT_MAX))
+        rc = EG_EINVAL;
+    if (rc == EG_OK)
+        rc = eg_sms_unaccent(text, strlen(text), &gsm);
+    if (rc == EG_ETOOBIG)
+        rc = EG_EINVAL;
+    if (rc != EG_OK)
+        goto out;
+    p = json_pack("{s:s, s:s}", "to", to, "text", eg_buf_str(&gsm));
+    rc = p ? eg_outbox_add(tx, "sms", dedupe_key, p, now_ms) : EG_ENOMEM;
+out:
+    json_decref(p);
+    eg_buf_release(&gsm);
     return rc;
 }
 
@@ -344,7 +419,7 @@ eg_outbox_finish(struct eg_db *db, const struct eg_outbox_row *r, enum eg_outbox
 }
 
 enum eg_err
-eg_outbox_next_due(struct eg_db *db, int64_t *due_ms, bool *any)
+eg_outbox_next_due(struct eg_db *db, const char *channel, int64_t *due_ms, bool *any)
 {
     struct eg_tx *tx;
     struct eg_stmt *st;
@@ -355,14 +430,40 @@ eg_outbox_next_due(struct eg_db *db, int64_t *due_ms, bool *any)
         return rc;
     rc = eg_tx_prepare(tx,
                        "SELECT min(next_attempt_ms) FROM outbox "
-                       "WHERE state IN ('queued', 'sending')",
+                       "WHERE state IN ('queued', 'sending') AND channel = ?",
                        &st);
+    if (rc == EG_OK)
+        rc = eg_stmt_bind_text(st, 1, channel, SIZE_MAX);
     if (rc == EG_OK)
         rc = eg_stmt_step(st, &row);
     if (rc == EG_OK && row && !eg_stmt_is_null(st, 0)) {
         *any = true;
         *due_ms = eg_stmt_i64(st, 0);
     }
+    eg_tx_rollback(tx);
+    return rc;
+}
+
+enum eg_err
+eg_outbox_waiting(struct eg_db *db, const char *channel, int64_t *count)
+{
+    struct eg_tx *tx;
+    struct eg_stmt *st;
+    bool row = false;
+    *count = 0;
+    enum eg_err rc = eg_db_begin(db, EG_TX_READ, &tx);
+    if (rc != EG_OK)
+        return rc;
+    rc = eg_tx_prepare(tx,
+                       "SELECT count(*) FROM outbox "
+                       "WHERE channel = ? AND state IN ('queued', 'sending')",
+                       &st);
+    if (rc == EG_OK)
+        rc = eg_stmt_bind_text(st, 1, channel, SIZE_MAX);
+    if (rc == EG_OK)
+        rc = eg_stmt_step(st, &row);
+    if (rc == EG_OK && row)
+        *count = eg_stmt_i64(st, 0);
     eg_tx_rollback(tx);
     return rc;
 }
@@ -392,7 +493,7 @@ eg_notify_metrics(struct eg_db *db, struct eg_buf *out)
         "Notifications waiting to be sent, retries included.",
         "Notifications claimed by a notifier and being sent.",
         "Notifications given up on (see last_error in the outbox table).",
-        "Notifications the mail server accepted."};
+        "Notifications the mail server or the SMS gateway accepted."};
     int64_t counts[EG_ARRAY_LEN(channels)][EG_ARRAY_LEN(states)] = {{0}};
     struct eg_tx *tx;
     struct eg_stmt *st;

@@ -27,6 +27,13 @@ curl_init(void)
     curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+const char *
+eg_notify_curl_start(void)
+{
+    pthread_once(&curl_once, curl_init);
+    return curl_init_result == CURLE_OK ? NULL : curl_easy_strerror(curl_init_result);
+}
+
 static enum eg_err say(struct eg_buf *err, enum eg_err rc, const char *fmt, ...) EG_PRINTF(3, 4);
 
 static enum eg_err
@@ -83,9 +90,8 @@ eg_smtp_url_safe(const char *url, char *out, size_t n)
     curl_url_cleanup(u);
 }
 
-/* Replaces every copy of secret in err by "***" (curl's words are not ours to trust). */
-static void
-redact(struct eg_buf *err, const char *secret)
+void
+eg_notify_redact(struct eg_buf *err, const char *secret)
 {
     if (!err || !err->p || !secret || !*secret)
         return;
@@ -223,10 +229,9 @@ eg_smtp_send(const struct eg_smtp_config *c, const struct eg_mail *m, struct eg_
     if (rc != EG_OK)
         goto out;
     eg_smtp_url_safe(c->url, url, sizeof(url));
-    pthread_once(&curl_once, curl_init);
-    if (curl_init_result != CURLE_OK) {
-        rc = say(err, EG_EINTERNAL, "libcurl could not start: %s",
-                 curl_easy_strerror(curl_init_result));
+    const char *why = eg_notify_curl_start();
+    if (why) {
+        rc = say(err, EG_EINTERNAL, "libcurl could not start: %s", why);
         goto out;
     }
     snprintf(from, sizeof(from), "<%s>", c->from);
@@ -248,7 +253,7 @@ eg_smtp_send(const struct eg_smtp_config *c, const struct eg_mail *m, struct eg_
     (void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
     rc = map_result(cc, code, url, ebuf[0] ? ebuf : curl_easy_strerror(cc), err);
 out:
-    redact(err, c->password);
+    eg_notify_redact(err, c->password);
     curl_slist_free_all(rcpt);
     if (h)
         curl_easy_cleanup(h);
