@@ -33,6 +33,10 @@ eg_ftype_detect(const void *head, size_t n)
 {
     const unsigned char *p = head;
     static const unsigned char png[8] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
+    /* Only the first EG_FTYPE_HEAD bytes decide, however many the caller has (the store reads
+     * no more): an XML declaration may not start inside them and end after them. */
+    if (n > EG_FTYPE_HEAD)
+        n = EG_FTYPE_HEAD;
     if (n >= 5 && memcmp(p, "%PDF-", 5) == 0)
         return EG_FTYPE_PDF;
     if (n >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff)
@@ -43,8 +47,7 @@ eg_ftype_detect(const void *head, size_t n)
     size_t i = 0;
     if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
         i = 3;
-    while (i < n && i < EG_FTYPE_HEAD &&
-           (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
         i++;
     if (n >= i + 6 && memcmp(p + i, "<?xml", 5) == 0 &&
         (p[i + 5] == ' ' || p[i + 5] == '\t' || p[i + 5] == '\r' || p[i + 5] == '\n'))
@@ -95,10 +98,21 @@ eg_ftype_parse(const char *list, unsigned *mask, struct eg_buf *msg)
             if (strlen(exts[i].ext) == n && strncasecmp(p, exts[i].ext, n) == 0)
                 t = exts[i].type;
         if (t == EG_FTYPE_NONE) {
+            /*
+             * The name as given, at most 32 bytes cut on a character boundary and
+             * invalid UTF-8 replaced: the sentence reaches clients in a JSON error,
+             * which cannot hold half a character (jansson refuses it: a 500).
+             */
+            size_t k = n > 32 ? 32 : n;
+            for (int j = 0; j < 3 && k > 0 && k < n && ((unsigned char)p[k] & 0xc0) == 0x80; j++)
+                k--;
             eg_buf_reset(msg);
-            if (eg_buf_printf(msg,
-                              "Kiểu tệp \"%.*s\" không được hỗ trợ; chỉ nhận pdf, jpeg, png, xml.",
-                              (int)(n > 32 ? 32 : n), p) != EG_OK)
+            enum eg_err rc = eg_buf_adds(msg, "Kiểu tệp \"");
+            if (rc == EG_OK)
+                rc = eg_utf8_sanitize(p, k, msg);
+            if (rc == EG_OK)
+                rc = eg_buf_adds(msg, "\" không được hỗ trợ; chỉ nhận pdf, jpeg, png, xml.");
+            if (rc != EG_OK)
                 eg_buf_reset(msg);
             return EG_EINVAL;
         }
@@ -164,23 +178,35 @@ eg_files_filename(const char *given, enum eg_ftype type, struct eg_buf *out)
     for (const char *p = base; *p; p++)
         if (*p == '/' || *p == '\\')
             base = p + 1;
-    struct eg_buf nfc = EG_BUF_INIT(8192);
-    enum eg_err rc = eg_text_nfc(base, strlen(base), &nfc);
-    if (rc != EG_OK)
-        eg_buf_release(&nfc); /* not UTF-8 (or absurdly long): the name goes, the file stays */
-    /* No control characters; white space and dots trimmed at the ends. */
-    char name[EG_FILENAME_MAX * 4 + 1];
-    size_t n = 0;
-    for (const char *p = eg_buf_str(&nfc); *p && n + 1 < sizeof(name); p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c == 0xc2 && ((unsigned char)p[1] & 0xe0) == 0x80) {
-            p++; /* a C1 control: both of its bytes go */
+    /*
+     * No control characters, and then NFC: removed after NFC, a control would
+     * leave what it separated uncomposed ("Â", U+0085, a hook above would become
+     * "Â" and a loose hook instead of "Ẩ"). Not UTF-8 (or absurdly long): the
+     * name goes, the file stays.
+     */
+    size_t blen = strlen(base);
+    struct eg_buf clean = EG_BUF_INIT(8192), nfc = EG_BUF_INIT(8192);
+    enum eg_err rc = eg_utf8_valid(base, blen) ? EG_OK : EG_EINVAL;
+    for (size_t i = 0; i < blen && rc == EG_OK; i++) {
+        unsigned char c = (unsigned char)base[i];
+        if (c == 0xc2 && i + 1 < blen && ((unsigned char)base[i + 1] & 0xe0) == 0x80) {
+            i++; /* a C1 control: both of its bytes go */
             continue;
         }
         if (c < 0x20 || c == 0x7f)
             continue;
-        name[n++] = (char)c;
+        rc = eg_buf_addc(&clean, (char)c);
     }
+    if (rc == EG_OK)
+        rc = eg_text_nfc(eg_buf_str(&clean), clean.len, &nfc);
+    eg_buf_release(&clean);
+    if (rc != EG_OK)
+        eg_buf_release(&nfc);
+    /* White space and dots trimmed at the ends. */
+    char name[EG_FILENAME_MAX * 4 + 1];
+    size_t n = 0;
+    for (const char *p = eg_buf_str(&nfc); *p && n + 1 < sizeof(name); p++)
+        name[n++] = *p;
     name[n] = '\0';
     eg_buf_release(&nfc);
     size_t start = 0;

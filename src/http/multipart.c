@@ -158,7 +158,10 @@ eg_mp_init(struct eg_mp *m, const char *ct, const struct eg_mp_handler *h)
     struct eg_buf val = EG_BUF_INIT(256);
     char name[64];
     int got, seen = 0;
-    while ((got = next_param(&s, name, sizeof(name), &val)) == 1) {
+    for (;;) {
+        got = next_param(&s, name, sizeof(name), &val);
+        if (got != 1)
+            break;
         if (strcmp(name, "boundary") != 0)
             continue;
         if (seen++ || !boundary_ok(eg_buf_str(&val), val.len)) {
@@ -406,6 +409,13 @@ delimiter(struct eg_mp *m)
 static enum eg_err
 head_byte(struct eg_mp *m, char c)
 {
+    /*
+     * part_headers() reads the block as C strings: a NUL would end a line early
+     * and hide every header line after it (a second Content-Disposition, a
+     * nested multipart Content-Type), where another reader would see them.
+     */
+    if (c == '\0')
+        return fail(m, "tiêu đề của một phần chứa ký tự điều khiển");
     if (eg_buf_addc(&m->head, c) != EG_OK)
         return fail(m, "tiêu đề của một phần quá dài");
     size_t n = m->head.len;
