@@ -9,9 +9,10 @@ set -euo pipefail
 
 run_pkgs="gcc make libc6-dev cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
   libpq-dev libutf8proc-dev libsodium-dev libcurl4-openssl-dev libldap-dev libhpdf-dev
-  fonts-dejavu-core"
+  libxlsxwriter-dev libqrencode-dev fonts-dejavu-core"
 test_pkgs="$run_pkgs libcmocka-dev clang libclang-rt-14-dev python3 postgresql wrk clang-format
-  sqlite3 python3-aiosmtpd slapd ldap-utils openssl chromium fonts-dejavu-core poppler-utils"
+  sqlite3 python3-aiosmtpd slapd ldap-utils openssl chromium fonts-dejavu-core poppler-utils
+  unzip zbar-tools"
 bench_pkgs="$run_pkgs nginx wrk util-linux procps"
 lint_pkgs="$run_pkgs clang-format clang-tidy cppcheck python3"
 

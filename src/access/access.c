@@ -151,6 +151,15 @@ holds(struct eg_tx *tx, int64_t account_id, unsigned mask, int64_t unit_id, bool
 }
 
 enum eg_err
+eg_access_holds_on(struct eg_tx *tx, int64_t account_id, unsigned mask, int64_t unit_id, bool *out)
+{
+    *out = false;
+    if (unit_id <= 0 || account_id <= 0)
+        return EG_OK;
+    return holds(tx, account_id, mask & ((1u << EG_ROLE_COUNT) - 1), unit_id, out);
+}
+
+enum eg_err
 eg_access_decide(struct eg_tx *tx, const struct eg_subject *s, enum eg_perm p,
                  const struct eg_access_target *t)
 {

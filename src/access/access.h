@@ -111,6 +111,13 @@ EG_WUR enum eg_err eg_roles_of(struct eg_tx *tx, int64_t account_id, const char 
  */
 EG_WUR enum eg_err eg_access_units(struct eg_tx *tx, const struct eg_subject *s, enum eg_perm p,
                                    int64_t *units, size_t max, size_t *n);
+/*
+ * Does the account hold one of the roles of mask (bit 1u << role) on unit_id,
+ * by a grant there or on a unit above it? For rules that name roles, not
+ * permissions (a dossier's step belongs to a role on a unit).
+ */
+EG_WUR enum eg_err eg_access_holds_on(struct eg_tx *tx, int64_t account_id, unsigned mask,
+                                      int64_t unit_id, bool *out);
 /* Does the account hold role r anywhere? */
 EG_WUR enum eg_err eg_access_holds_role(struct eg_tx *tx, int64_t account_id, enum eg_role r,
                                         bool *out);

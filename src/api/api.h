@@ -10,6 +10,7 @@
 
 #include "core/core.h"
 #include "db/db.h"
+#include "dossiers/dossiers.h"
 #include "files/files.h"
 #include "gate/gate.h"
 #include "http/http.h"
@@ -22,6 +23,7 @@ struct eg_api {
     struct eg_identity *identity;
     struct eg_gate *gate;
     struct eg_files *files;        /* the attachment store; NULL: the file routes answer 503 */
+    struct eg_dossiers *dossiers;  /* NULL: the dossier routes answer 503 */
     struct eg_http_server *server; /* set once the server is running; for /metrics */
 };
 

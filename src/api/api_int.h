@@ -61,6 +61,18 @@ void eg_api_token_delete(struct eg_call *c, void *ctx);
 void eg_api_file_upload(struct eg_call *c, void *ctx);
 void eg_api_file_get(struct eg_call *c, void *ctx);
 
+/* Dossiers (dossiers.c); ctx is the struct eg_api. */
+void eg_api_dossier_new(struct eg_call *c, void *ctx);
+void eg_api_dossiers(struct eg_call *c, void *ctx);
+void eg_api_dossier(struct eg_call *c, void *ctx);
+void eg_api_dossier_act(struct eg_call *c, void *ctx);
+void eg_api_dossier_file(struct eg_call *c, void *ctx);
+void eg_api_dossier_slip(struct eg_call *c, void *ctx);
+void eg_api_draft(struct eg_call *c, void *ctx);
+void eg_api_draft_put(struct eg_call *c, void *ctx);
+void eg_api_draft_submit(struct eg_call *c, void *ctx);
+void eg_api_track(struct eg_req *r, void *ctx);
+
 /* Reads a JSON object body; on failure the 400/413 answer is already set. */
 EG_WUR enum eg_err eg_api_read_json(struct eg_req *r, json_t **out);
 /* Checks in against declared fields; 400 with the first problem answered on failure. */

@@ -33,6 +33,8 @@ add_open_routes(struct eg_router *r, struct eg_api *api)
          "The fields (lĩnh vực) of the catalogue with their number of procedures"},
         {"GET", "/api/v1/procedure-catalogue", eg_api_procedure_export, api, "public", 0,
          "Every published procedure, in the shape the import reads"},
+        {"GET", "/api/v1/track/{code}", eg_api_track, api, "public", 0,
+         "Follow a dossier by its code: status and dates, no personal data"},
         {"GET", "/static/{path*}", eg_http_static, NULL, "public", 0, "Static files"},
     };
     for (size_t i = 0; i < EG_ARRAY_LEN(routes); i++) {
@@ -120,6 +122,31 @@ static const struct eg_gated_route gated_api[] = {
      EG_GATE_UPLOAD},
     {"GET", "/api/v1/files/{id}", "signed_in", eg_api_file_get, NULL, 0,
      "Download one of one's own uploaded files", 0},
+    {"POST", "/api/v1/dossiers", "signed_in", eg_api_dossier_new, NULL, 1 * MiB,
+     "Submit a dossier online (or save a draft); a desk officer enters one handed in at the "
+     "counter, by post, phone or fax; Idempotency-Key honoured",
+     0},
+    {"GET", "/api/v1/dossiers", "signed_in", eg_api_dossiers, NULL, 0,
+     "One's own dossiers, or an officer's queues (new, assigned, step, due soon, overdue, "
+     "results, all)",
+     0},
+    {"GET", "/api/v1/dossiers/{code}", "signed_in", eg_api_dossier, NULL, 0,
+     "One dossier, for its applicant and the staff responsible (404 for anyone else)", 0},
+    {"POST", "/api/v1/dossiers/{code}/actions", "signed_in", eg_api_dossier_act, NULL, 64 * KiB,
+     "Act on a dossier: receive, refuse, assign, forward, send back, request a supplement, "
+     "supplement, approve, reject, extend, return the result, withdraw, stop",
+     0},
+    {"GET", "/api/v1/dossiers/{code}/files/{id}", "signed_in", eg_api_dossier_file, NULL, 0,
+     "Download a file of a dossier one may see", 0},
+    {"GET", "/api/v1/dossiers/{code}/slips/{n}", "signed_in", eg_api_dossier_slip, NULL, 0,
+     "A one-stop-shop slip of a dossier as a PDF: 1 receipt, 2 supplement request, 3 refusal, "
+     "4 apology, 5 stop notice, 6 control slip",
+     0},
+    {"GET", "/api/v1/drafts/{id}", "signed_in", eg_api_draft, NULL, 0, "One's own draft", 0},
+    {"PUT", "/api/v1/drafts/{id}", "signed_in", eg_api_draft_put, NULL, 1 * MiB,
+     "Change one's own draft (form and files)", 0},
+    {"POST", "/api/v1/drafts/{id}/submit", "signed_in", eg_api_draft_submit, NULL, 0,
+     "Submit one's own draft", 0},
 };
 
 enum eg_err

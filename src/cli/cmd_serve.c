@@ -3,6 +3,7 @@
 
 #include "api/api.h"
 #include "audit/audit.h"
+#include "dossiers/dossiers.h"
 #include "files/files.h"
 #include "gate/gate.h"
 #include "identity/identity.h"
@@ -70,6 +71,7 @@ eg_cmd_serve(struct eg_config *cfg)
     struct eg_gate *gate = NULL;
     struct eg_notifier *notifier = NULL;
     struct eg_files *files = NULL;
+    struct eg_dossiers *dossiers = NULL;
     int code = EG_EXIT_FAIL;
     struct eg_buf msg = EG_BUF_INIT(2048);
     struct eg_api api = {.clock = &eg_clock_system, .version = EGOV_VERSION};
@@ -104,10 +106,18 @@ eg_cmd_serve(struct eg_config *cfg)
                 .from = cfg->smtp_from,
                 .from_name = cfg->smtp_from_name,
             },
+        .sms =
+            {
+                .url = cfg->sms_url,
+                .provider = cfg->sms_provider,
+                .token = cfg->sms_token,
+                .sender = cfg->sms_sender,
+                .max_segments = cfg->sms_max_segments,
+            },
         .clock = &eg_clock_system,
     };
     if (eg_notifier_start(db, &nc, &notifier, &msg) != EG_OK) {
-        eg_cli_error("mail: %s", eg_buf_str(&msg));
+        eg_cli_error("notify: %s", eg_buf_str(&msg));
         goto out;
     }
     struct eg_gate_config gc = {
@@ -118,11 +128,22 @@ eg_cmd_serve(struct eg_config *cfg)
     api.identity = identity;
     api.gate = gate;
     api.files = files;
+    struct eg_dossiers_config dc = {
+        .db = db, .identity = identity, .clock = &eg_clock_system, .public_url = cfg->public_url};
+    if (eg_dossiers_open(&dc, &dossiers) != EG_OK ||
+        eg_dossiers_scanner_start(dossiers, cfg->dossier_scan_ms) != EG_OK) {
+        eg_cli_error("cannot start the dossier service");
+        goto out;
+    }
+    api.dossiers = dossiers;
     if (eg_portal_templates(&templates, &msg) != EG_OK) {
         eg_cli_error("templates: %s", eg_buf_str(&msg));
         goto out;
     }
     portal.templates = templates;
+    portal.dossiers = dossiers;
+    portal.files = files;
+    portal.public_url = cfg->public_url;
     router = eg_router_new();
     if (!router || eg_api_register(router, &api) != EG_OK ||
         eg_portal_register(router, gate, &portal) != EG_OK) {
@@ -151,6 +172,7 @@ eg_cmd_serve(struct eg_config *cfg)
 out:
     /* Order matters: no requests, then no background work, then the database. */
     eg_http_server_free(srv);
+    eg_dossiers_close(dossiers);
     eg_notifier_stop(notifier);
     eg_audit_ticker_stop(ticker);
     eg_identity_close(identity);

@@ -38,6 +38,7 @@ eg_config_defaults(struct eg_config *c)
     snprintf(c->audit_key, sizeof(c->audit_key), "var/audit.key");
     snprintf(c->audit_anchor, sizeof(c->audit_anchor), "var/audit-anchor.log");
     c->audit_checkpoint_ms = 60000;
+    c->dossier_scan_ms = 60000;
     snprintf(c->identity_key, sizeof(c->identity_key), "var/identity.key");
     c->session_idle_ms = 30LL * 60 * 1000;
     c->session_absolute_ms = 12LL * 3600 * 1000;
@@ -238,6 +239,8 @@ eg_config_set(struct eg_config *c, const char *key, const char *v, const char *o
         return set_str(c->audit_anchor, sizeof(c->audit_anchor), v, origin, key, msg);
     if (strcmp(key, "audit_checkpoint") == 0)
         return set_duration(&c->audit_checkpoint_ms, v, 1000, 86400000, origin, key, msg);
+    if (strcmp(key, "dossier_scan") == 0)
+        return set_duration(&c->dossier_scan_ms, v, 100, 86400000, origin, key, msg);
     if (strcmp(key, "identity_key") == 0)
         return set_str(c->identity_key, sizeof(c->identity_key), v, origin, key, msg);
     if (strcmp(key, "breached_list") == 0)
@@ -266,6 +269,27 @@ eg_config_set(struct eg_config *c, const char *key, const char *v, const char *o
     }
     if (strcmp(key, "smtp_from_name") == 0)
         return set_str(c->smtp_from_name, sizeof(c->smtp_from_name), v, origin, key, msg);
+    if (strcmp(key, "sms_url") == 0) {
+        if (strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0)
+            return bad(msg, origin, key, "must be https://HOST/PATH (http:// only to loopback)",
+                       NULL);
+        return set_str(c->sms_url, sizeof(c->sms_url), v, origin, key, msg);
+    }
+    if (strcmp(key, "sms_provider") == 0) {
+        if (strcmp(v, "json") != 0 && strcmp(v, "brandname") != 0)
+            return bad(msg, origin, key, "expected json or brandname", v);
+        return set_str(c->sms_provider, sizeof(c->sms_provider), v, origin, key, msg);
+    }
+    if (strcmp(key, "sms_token") == 0)
+        return set_str(c->sms_token, sizeof(c->sms_token), v, origin, key, msg);
+    if (strcmp(key, "sms_sender") == 0)
+        return set_str(c->sms_sender, sizeof(c->sms_sender), v, origin, key, msg);
+    if (strcmp(key, "sms_max_segments") == 0) {
+        rc = set_uint(&u, v, 1, 10, origin, key, msg);
+        if (rc == EG_OK)
+            c->sms_max_segments = (int)u;
+        return rc;
+    }
     if (strcmp(key, "public_url") == 0) {
         if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
             return bad(msg, origin, key, "must start with http:// or https://", v);

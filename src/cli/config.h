@@ -39,6 +39,7 @@ struct eg_config {
     char audit_key[EG_CONFIG_STR];
     char audit_anchor[EG_CONFIG_STR];
     long long audit_checkpoint_ms;
+    long long dossier_scan_ms; /* how often overdue dossiers are looked for */
     /* identity: the key for personal-data hashing and encryption, sessions, passwords */
     char identity_key[EG_CONFIG_STR];
     char breached_list[EG_CONFIG_STR];
@@ -52,6 +53,12 @@ struct eg_config {
     char smtp_password[256];
     char smtp_from[256];
     char smtp_from_name[256];
+    /* SMS through an HTTP gateway (docs/notify.md); an empty sms_url means no SMS */
+    char sms_url[EG_CONFIG_STR];
+    char sms_provider[16]; /* "json" (also when empty) or "brandname" */
+    char sms_token[512];
+    char sms_sender[64];
+    int sms_max_segments; /* 0 = the notifier's default (2) */
     /* the address people reach egov at, for links in mail ("https://dichvucong.example.vn") */
     char public_url[EG_CONFIG_STR];
     /* staff sign-in by LDAP bind, and the directory's export (ldap_* settings) */

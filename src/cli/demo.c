@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include "directory/directory.h"
+#include "dossiers/dossiers.h"
 #include "procedures/procedures.h"
 
 static enum eg_err
@@ -67,6 +68,37 @@ eg_cli_load_demo(struct eg_db *db, size_t *count, struct eg_buf *msg)
     return rc;
 }
 
+/* How the demo's dossiers move between units (data/demo/processes.json). */
+static enum eg_err
+load_processes(struct eg_tx *tx, struct eg_buf *msg)
+{
+    json_t *doc;
+    enum eg_err rc = parse_embedded("data/demo/processes.json", &doc, msg);
+    if (rc != EG_OK)
+        return rc;
+    size_t i;
+    const json_t *p;
+    json_array_foreach(json_object_get(doc, "processes"), i, p)
+    {
+        int version = 0;
+        const char *code = json_string_value(json_object_get(p, "procedure"));
+        rc = code ? eg_process_put(tx, code, json_object_get(p, "process"), "egov init --demo",
+                                   eg_clock_now_ms(&eg_clock_system), &version, msg)
+                  : EG_EINVAL;
+        if (rc != EG_OK) {
+            char why[512];
+            snprintf(why, sizeof(why), "processes.json: %s: %s", code ? code : "?",
+                     msg->len ? eg_buf_str(msg) : eg_err_code(rc));
+            eg_buf_reset(msg);
+            if (eg_buf_adds(msg, why) != EG_OK)
+                eg_buf_reset(msg);
+            break;
+        }
+    }
+    json_decref(doc);
+    return rc;
+}
+
 enum eg_err
 eg_cli_load_demo_catalogue(struct eg_db *db, size_t *count, struct eg_buf *msg)
 {
@@ -80,6 +112,8 @@ eg_cli_load_demo_catalogue(struct eg_db *db, size_t *count, struct eg_buf *msg)
     if (rc == EG_OK) {
         rc = eg_procedure_import(tx, doc, true, true, "egov init --demo",
                                  eg_clock_now_ms(&eg_clock_system), count, msg);
+        if (rc == EG_OK)
+            rc = load_processes(tx, msg);
         rc = finish(tx, rc, msg);
     }
     json_decref(doc);

@@ -344,9 +344,11 @@ struct style {
     enum eg_pdf_align align;
     double indent;  /* points */
     double leading; /* in font sizes; 0 = the block's default */
+    double right;   /* the right edge of the block's lines (short of a float) */
 };
 
 #define STYLE_FLAGS (EG_PDF_BOLD | EG_PDF_ITALIC | EG_PDF_UNDERLINE | EG_PDF_RULE | EG_PDF_UPPER)
+#define CELL_FLAGS (STYLE_FLAGS | EG_PDF_CELL_LEFT)
 
 static enum eg_err
 check_size(struct eg_pdf *d, double size, double *out)
@@ -362,13 +364,12 @@ static enum eg_err
 begin(struct eg_pdf *d, const struct eg_pdf_style *st, struct style *out)
 {
     static const struct eg_pdf_style body;
-    if (d->err != EG_OK)
-        return d->err;
-    if (d->saved)
-        return pdf_fail(d, EG_EINVAL, "the document is already saved");
+    enum eg_err rc = pdf_ready(d);
+    if (rc != EG_OK)
+        return rc;
     if (st == NULL)
         st = &body;
-    enum eg_err rc = check_size(d, st->size, &out->size);
+    rc = check_size(d, st->size, &out->size);
     if (rc != EG_OK)
         return rc;
     if (st->flags & ~STYLE_FLAGS)
@@ -385,6 +386,7 @@ begin(struct eg_pdf *d, const struct eg_pdf_style *st, struct style *out)
     out->align = st->align;
     out->indent = st->indent * MM;
     out->leading = st->leading;
+    out->right = pdf_right(d);
     return EG_OK;
 }
 
@@ -395,18 +397,12 @@ lead_of(const struct style *s, double def)
     return s->size * (s->leading > 0 ? s->leading : def);
 }
 
-static double
-right_edge(const struct eg_pdf *d)
-{
-    return d->pw - d->mr;
-}
-
 /* Lays out the prepared text in d->tx as a left-aligned paragraph from the margin. */
 static enum eg_err
 flow_left(struct eg_pdf *d, const struct style *s, double lead)
 {
-    struct para p = {s->v, s->size, s->flags, EG_PDF_LEFT, d->ml, right_edge(d), 0, lead, false};
-    double tw = eg_pdf_text_width(d);
+    struct para p = {s->v, s->size, s->flags, EG_PDF_LEFT, d->ml, s->right, 0, lead, false};
+    double tw = s->right - d->ml;
     struct pdf_widths w = {tw, tw, tw, false};
     return pdf_wrap(d, s->v, s->size, eg_buf_str(&d->tx), d->tx.len, &w, para_line, &p);
 }
@@ -420,11 +416,11 @@ eg_pdf_text(struct eg_pdf *d, const struct eg_pdf_style *st, const char *text)
         rc = pdf_prepare(d, text, s.flags, &d->tx);
     if (rc != EG_OK)
         return rc;
-    double tw = eg_pdf_text_width(d);
+    double tw = s.right - d->ml;
     if (s.indent > tw / 2)
         return pdf_fail(d, EG_EINVAL, "an indent wider than half the line");
-    struct para p = {
-        s.v, s.size, s.flags, s.align, d->ml, right_edge(d), s.indent, lead_of(&s, LEADING), false};
+    double lead = lead_of(&s, LEADING);
+    struct para p = {s.v, s.size, s.flags, s.align, d->ml, s.right, s.indent, lead, false};
     struct pdf_widths w = {tw - s.indent, tw - s.indent, tw, false};
     return pdf_wrap(d, s.v, s.size, eg_buf_str(&d->tx), d->tx.len, &w, para_line, &p);
 }
@@ -452,7 +448,7 @@ col_line(struct eg_pdf *d, void *ctx, const char *s, const struct pdf_line *ln, 
         c->maxw = ln->w;
     if (c->draw && ln->len > 0) {
         double base = c->top - pdf_base_offset(d, c->size);
-        double x = c->x0 + (c->w - ln->w) / 2;
+        double x = (c->flags & EG_PDF_CELL_LEFT) ? c->x0 : c->x0 + (c->w - ln->w) / 2;
         rc = pdf_draw(d, c->v, c->size, x, base, s + ln->off, ln->len);
         if (rc == EG_OK && (c->flags & EG_PDF_UNDERLINE))
             rc = underline(d, x, ln->w, base, c->size);
@@ -470,7 +466,7 @@ column(struct eg_pdf *d, double x0, double w, const struct eg_pdf_cell *cells, s
     for (size_t i = 0; i < n; i++) {
         const struct eg_pdf_cell *cell = &cells[i];
         struct col c = {x0, w, y, 0, pdf_variant(cell->flags), 0, cell->flags, draw};
-        if (cell->flags & ~STYLE_FLAGS)
+        if (cell->flags & ~CELL_FLAGS)
             return pdf_fail(d, EG_EINVAL, "unknown cell flags 0x%x", cell->flags);
         enum eg_err rc = check_size(d, cell->size, &c.size);
         if (rc == EG_OK)
@@ -504,6 +500,7 @@ eg_pdf_columns(struct eg_pdf *d, double left_width, const struct eg_pdf_cell *le
     enum eg_err rc = begin(d, NULL, &s);
     if (rc != EG_OK)
         return rc;
+    pdf_float_clear(d); /* the columns span the text width */
     double tw = eg_pdf_text_width(d);
     double lw = left_width > 0 ? left_width * MM : tw * 0.35;
     double rw = tw - lw;
@@ -551,7 +548,7 @@ eg_pdf_fill(struct eg_pdf *d, const struct eg_pdf_style *st, const char *label, 
         rc = flow_left(d, &s, lead);
     if (rc != EG_OK)
         return rc;
-    double right = right_edge(d);
+    double right = s.right;
     double gap = d->x > d->ml ? 0.3 * s.size : 0;
     double dot_w = 0.06 * s.size;
     if (right - (d->x + gap) < MIN_LEADER) {
@@ -592,7 +589,7 @@ static enum eg_err
 box_item_long(struct eg_pdf *d, const struct style *s, double x)
 {
     double tx = x + (BOX + BOX_GAP) * s->size;
-    double right = right_edge(d);
+    double right = s->right;
     enum eg_err rc = check_box(d, x, s->size);
     if (rc != EG_OK)
         return rc;
@@ -647,7 +644,7 @@ eg_pdf_checkboxes(struct eg_pdf *d, const struct eg_pdf_style *st, const char *p
     if (n > 0 && labels == NULL)
         return pdf_fail(d, EG_EINVAL, "no labels");
     double lead = lead_of(&s, LEADING);
-    double right = right_edge(d);
+    double right = s.right;
     bool open = false;
     if (prompt != NULL && *prompt != '\0') {
         double total;
@@ -705,7 +702,7 @@ eg_pdf_char_boxes(struct eg_pdf *d, const struct eg_pdf_style *st, const char *l
     double bw = CHAR_BOX * s.size;
     double total = bw * count;
     double x = d->x + (d->x > d->ml ? 0.4 * s.size : 0);
-    if (x + total > right_edge(d)) {
+    if (x + total > s.right) {
         rc = line_new_lead(d, s.size, lead);
         x = d->ml;
     }

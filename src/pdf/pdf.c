@@ -304,12 +304,41 @@ pdf_hline(struct eg_pdf *d, double x1, double x2, double y, double width, bool d
 enum eg_err
 pdf_box(struct eg_pdf *d, double x, double y, double w, double h)
 {
+    return pdf_rect(d, x, y, w, h, 0.6);
+}
+
+enum eg_err
+pdf_rect(struct eg_pdf *d, double x, double y, double w, double h, double width)
+{
     if (d->err != EG_OK)
         return d->err;
-    HPDF_Page_SetLineWidth(d->page, 0.6f);
+    HPDF_Page_SetLineWidth(d->page, (HPDF_REAL)width);
     HPDF_Page_Rectangle(d->page, (HPDF_REAL)x, (HPDF_REAL)y, (HPDF_REAL)w, (HPDF_REAL)h);
     HPDF_Page_Stroke(d->page);
     return pdf_check(d, "drawing a box");
+}
+
+enum eg_err
+pdf_vline(struct eg_pdf *d, double x, double y1, double y2, double width)
+{
+    if (d->err != EG_OK)
+        return d->err;
+    HPDF_Page_SetLineWidth(d->page, (HPDF_REAL)width);
+    HPDF_Page_MoveTo(d->page, (HPDF_REAL)x, (HPDF_REAL)y1);
+    HPDF_Page_LineTo(d->page, (HPDF_REAL)x, (HPDF_REAL)y2);
+    HPDF_Page_Stroke(d->page);
+    return pdf_check(d, "drawing a line");
+}
+
+/* A filled rectangle (a QR module or a run of them), in the current fill colour (black). */
+enum eg_err
+pdf_fill_rect(struct eg_pdf *d, double x, double y, double w, double h)
+{
+    if (d->err != EG_OK)
+        return d->err;
+    HPDF_Page_Rectangle(d->page, (HPDF_REAL)x, (HPDF_REAL)y, (HPDF_REAL)w, (HPDF_REAL)h);
+    HPDF_Page_Fill(d->page);
+    return pdf_check(d, "filling a rectangle");
 }
 
 /* ---- pages ---------------------------------------------------------------------- */
@@ -351,6 +380,7 @@ pdf_new_page(struct eg_pdf *d)
     d->y = d->ph - d->mt;
     d->x = d->ml;
     d->base = d->y;
+    d->float_w = 0;
     if (d->page_numbers && d->pages > 1) {
         char num[16];
         int n = snprintf(num, sizeof(num), "%d", d->pages);
@@ -412,8 +442,8 @@ setup(struct eg_pdf *d, const struct eg_pdf_opts *o, struct eg_buf *msg)
         return say(msg, EG_EINVAL, "%s", "max_pages must not be negative");
     }
     d->max_pages = o->max_pages > 0 ? o->max_pages : EG_PDF_MAX_PAGES;
-    d->pw = A4_W;
-    d->ph = A4_H;
+    d->pw = o->landscape ? A4_H : A4_W;
+    d->ph = o->landscape ? A4_W : A4_H;
     d->mt = mt * MM;
     d->mb = mb * MM;
     d->ml = ml * MM;
@@ -504,6 +534,7 @@ eg_pdf_free(struct eg_pdf *d)
 {
     if (d == NULL)
         return;
+    pdf_table_free(d->table);
     if (d->h != NULL)
         HPDF_Free(d->h);
     free(d->footer);
@@ -533,12 +564,41 @@ eg_pdf_text_width(const struct eg_pdf *d)
 }
 
 enum eg_err
-eg_pdf_space(struct eg_pdf *d, double pt)
+pdf_ready(struct eg_pdf *d)
 {
     if (d->err != EG_OK)
         return d->err;
     if (d->saved)
         return pdf_fail(d, EG_EINVAL, "the document is already saved");
+    if (d->table != NULL)
+        return pdf_fail(d, EG_EINVAL, "a table is open: end it before other blocks");
+    return EG_OK;
+}
+
+double
+pdf_right(struct eg_pdf *d)
+{
+    double right = d->pw - d->mr;
+    if (d->float_w > 0 && d->y > d->float_bottom + 0.01)
+        return right - d->float_w;
+    d->float_w = 0; /* below it: the float is over */
+    return right;
+}
+
+void
+pdf_float_clear(struct eg_pdf *d)
+{
+    if (d->float_w > 0 && d->y > d->float_bottom)
+        d->y = d->float_bottom;
+    d->float_w = 0;
+}
+
+enum eg_err
+eg_pdf_space(struct eg_pdf *d, double pt)
+{
+    enum eg_err rc = pdf_ready(d);
+    if (rc != EG_OK)
+        return rc;
     if (!(pt >= 0 && pt <= d->ph))
         return pdf_fail(d, EG_EINVAL, "space of %g points", pt);
     d->y -= pt;
@@ -550,10 +610,9 @@ eg_pdf_space(struct eg_pdf *d, double pt)
 enum eg_err
 eg_pdf_need(struct eg_pdf *d, double pt)
 {
-    if (d->err != EG_OK)
-        return d->err;
-    if (d->saved)
-        return pdf_fail(d, EG_EINVAL, "the document is already saved");
+    enum eg_err rc = pdf_ready(d);
+    if (rc != EG_OK)
+        return rc;
     if (!(pt >= 0))
         return pdf_fail(d, EG_EINVAL, "need of %g points", pt);
     if (d->y - pt < d->mb && d->y < d->ph - d->mt)
@@ -564,10 +623,9 @@ eg_pdf_need(struct eg_pdf *d, double pt)
 enum eg_err
 eg_pdf_page_break(struct eg_pdf *d)
 {
-    if (d->err != EG_OK)
-        return d->err;
-    if (d->saved)
-        return pdf_fail(d, EG_EINVAL, "the document is already saved");
+    enum eg_err rc = pdf_ready(d);
+    if (rc != EG_OK)
+        return rc;
     return pdf_new_page(d);
 }
 
@@ -578,9 +636,12 @@ eg_pdf_save(struct eg_pdf *d, struct eg_buf *out)
         return d->err;
     if (d->saved)
         return pdf_fail(d, EG_EINVAL, "the document is already saved");
+    enum eg_err rc = pdf_table_close(d);
+    if (rc != EG_OK)
+        return rc;
     d->saved = true;
     HPDF_SaveToStream(d->h);
-    enum eg_err rc = pdf_check(d, "HPDF_SaveToStream");
+    rc = pdf_check(d, "HPDF_SaveToStream");
     if (rc != EG_OK)
         return rc;
     HPDF_UINT32 size = HPDF_GetStreamSize(d->h);

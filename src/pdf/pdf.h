@@ -2,9 +2,9 @@
  * pdf.h - flowing A4 documents in Vietnamese: receipts, registers, blank forms.
  *
  * A small writer over libharu (libhpdf): the caller adds blocks from top to
- * bottom (paragraphs, a two-column header, fill-in lines, check boxes, space)
- * and the writer wraps lines by measured width and starts new pages by
- * itself. Text is UTF-8, normalised to NFC, and drawn in an embedded TrueType
+ * bottom (paragraphs, a two-column header, fill-in lines, check boxes, tables,
+ * QR codes, space) and the writer wraps lines by measured width and starts
+ * new pages by itself. Text is UTF-8, normalised to NFC, and drawn in an embedded TrueType
  * font (DejaVu Serif by default: Decree 30/2020 asks for Times New Roman,
  * which Debian does not ship; docs/pdf.md says why this one). The finished
  * document is written to a memory buffer, never to a file.
@@ -58,6 +58,9 @@ struct eg_pdf_opts {
     /* A small line in the bottom margin of every page (form code, origin). */
     const char *footer;
     int max_pages; /* 0 = EG_PDF_MAX_PAGES; one more is EG_ETOOBIG */
+    /* A4 landscape (registers with many columns); the margins keep their
+     * names: left is still the binding edge. */
+    bool landscape;
 };
 
 /* Style flags. */
@@ -66,6 +69,8 @@ struct eg_pdf_opts {
 #define EG_PDF_UNDERLINE 0x4u /* a line under each line of text, as long as it */
 #define EG_PDF_RULE 0x8u      /* columns: a short centred rule under the cell (agency name) */
 #define EG_PDF_UPPER 0x10u    /* shown in upper case (Unicode, so "đ" is "Đ") */
+/* columns: the cell starts at its column's left edge rather than centred ("Nơi nhận:") */
+#define EG_PDF_CELL_LEFT 0x20u
 
 enum eg_pdf_align { EG_PDF_LEFT = 0, EG_PDF_CENTER, EG_PDF_RIGHT, EG_PDF_JUSTIFY };
 
@@ -83,9 +88,8 @@ struct eg_pdf_style {
 /* One cell of a two-column block: a centred paragraph. */
 struct eg_pdf_cell {
     const char *text; /* UTF-8; "\n" breaks the line */
-    unsigned
-        flags;   /* EG_PDF_BOLD | EG_PDF_ITALIC | EG_PDF_UNDERLINE | EG_PDF_RULE | EG_PDF_UPPER */
-    double size; /* points; 0 = the body size */
+    unsigned flags;   /* EG_PDF_BOLD | ITALIC | UNDERLINE | RULE | UPPER | CELL_LEFT */
+    double size;      /* points; 0 = the body size */
 };
 
 /*
@@ -114,7 +118,8 @@ double eg_pdf_text_width(const struct eg_pdf *d);
 EG_WUR enum eg_err eg_pdf_text(struct eg_pdf *d, const struct eg_pdf_style *st, const char *text);
 
 /*
- * Two columns side by side, each cell centred and wrapped in its column, the
+ * Two columns side by side, each cell centred (or, with EG_PDF_CELL_LEFT, set
+ * from the column's left edge) and wrapped in its column, the
  * cursor then below the taller column: the header of an official document
  * (left: the agency; right: the national motto) or a signature block (left
  * empty). left_width in mm (0: 35 % of the text width). The block is never
@@ -151,6 +156,70 @@ EG_WUR enum eg_err eg_pdf_space(struct eg_pdf *d, double pt);
 EG_WUR enum eg_err eg_pdf_need(struct eg_pdf *d, double pt);
 /* Starts a new page. */
 EG_WUR enum eg_err eg_pdf_page_break(struct eg_pdf *d);
+
+/* ---- tables --------------------------------------------------------------------------- */
+
+#define EG_PDF_TABLE_MAX_COLS 16
+
+struct eg_pdf_column {
+    const char *title;       /* the header cell, UTF-8 ("\n" breaks it); NULL for none */
+    double width;            /* mm; 0 = an equal share of what the other columns leave */
+    enum eg_pdf_align align; /* of the body cells: left, center or right (justify is left) */
+};
+
+struct eg_pdf_table {
+    const struct eg_pdf_column *cols;
+    size_t ncols;       /* 1..EG_PDF_TABLE_MAX_COLS */
+    double size;        /* of the cells, points; 0 = the body size */
+    double header_size; /* of the header cells; 0 = size */
+    bool numbered;      /* a row "(1) (2) ..." under the header, as registers have */
+};
+
+/*
+ * A ruled table across the text width, written row by row (a register of
+ * thousands of rows is never held in memory): eg_pdf_table_begin() copies
+ * the definition, each eg_pdf_table_row() wraps its cells in their columns
+ * and draws the row, eg_pdf_table_end() closes the table. The header row
+ * (bold, centred) is drawn above the first row of every page the table is
+ * on; a row that does not fit on the rest of a page goes to the next one,
+ * and a row taller than a page is split between lines. Widths that add up
+ * to more than the text width, or a column narrower than 5 mm, are
+ * EG_EINVAL. While a table is open, other blocks are EG_EINVAL; saving
+ * closes it.
+ */
+EG_WUR enum eg_err eg_pdf_table_begin(struct eg_pdf *d, const struct eg_pdf_table *t);
+/* One row: cells[0..n) with n the number of columns; a NULL cell is empty. */
+EG_WUR enum eg_err eg_pdf_table_row(struct eg_pdf *d, const char *const *cells, size_t n);
+/* Closes the table (a table without rows still shows its header); the cursor is under it. */
+EG_WUR enum eg_err eg_pdf_table_end(struct eg_pdf *d);
+
+/* ---- QR codes ------------------------------------------------------------------------- */
+
+#define EG_PDF_QR_MAX 1024 /* bytes of one QR code's text */
+
+struct eg_pdf_qr_opts {
+    enum eg_pdf_align align; /* left, center (justify too) or right in the text width */
+    const char *caption;     /* a small line centred under the symbol, or NULL */
+    double caption_size;     /* points; 0 = 8.5 */
+    /*
+     * Only with EG_PDF_RIGHT: the cursor stays where it was and the next
+     * blocks flow to the left of the symbol until they are below it (a
+     * receipt's details beside its QR code). Tables, columns and another QR
+     * code start below it.
+     */
+    bool beside;
+};
+
+/*
+ * A QR code (ISO/IEC 18004, error correction level M, byte mode) of text,
+ * size_mm wide and high (10..100) including its quiet zone of four modules
+ * on each side; dark modules are filled rectangles, so it prints sharp at any
+ * resolution. o NULL: centred, no caption. EG_EINVAL for an empty text or a
+ * module narrower than 0.25 mm (too much text for the size), EG_ETOOBIG
+ * past EG_PDF_QR_MAX bytes. Never split across pages.
+ */
+EG_WUR enum eg_err eg_pdf_qr(struct eg_pdf *d, const char *text, double size_mm,
+                             const struct eg_pdf_qr_opts *o);
 
 /*
  * Appends the finished PDF to out (EG_ETOOBIG past out->max, out unchanged).

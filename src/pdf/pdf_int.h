@@ -1,7 +1,8 @@
 /*
  * pdf_int.h - the fields of struct eg_pdf, shared by pdf.c (the document,
- * fonts, pages, errors, saving) and flow.c (text preparation, line breaking
- * and the blocks). Included only inside src/pdf/.
+ * fonts, pages, errors, saving), flow.c (text preparation, line breaking
+ * and the blocks), table.c (ruled tables) and qr.c (QR codes). Included
+ * only inside src/pdf/.
  */
 #ifndef EG_PDF_INT_H
 #define EG_PDF_INT_H
@@ -51,6 +52,14 @@ struct eg_pdf {
     bool saved;
     char *footer; /* prepared (NFC) text, or NULL */
 
+    /* A block beside which the next ones flow (a QR code on the right): blocks
+     * starting above float_bottom end float_w points short of the margin. */
+    double float_w;
+    double float_bottom;
+
+    /* The open table (table.c), or NULL. */
+    struct pdf_table *table;
+
     /* Scratch: prepared text, a NUL-terminated run, a step of preparation. */
     struct eg_buf tx;
     struct eg_buf run;
@@ -89,6 +98,15 @@ enum eg_err pdf_draw(struct eg_pdf *d, int v, double size, double x, double base
                      size_t n);
 enum eg_err pdf_hline(struct eg_pdf *d, double x1, double x2, double y, double width, bool dotted);
 enum eg_err pdf_box(struct eg_pdf *d, double x, double y, double w, double h);
+enum eg_err pdf_fill_rect(struct eg_pdf *d, double x, double y, double w, double h);
+enum eg_err pdf_rect(struct eg_pdf *d, double x, double y, double w, double h, double width);
+enum eg_err pdf_vline(struct eg_pdf *d, double x, double y1, double y2, double width);
+/* EG_OK when a block may be added: no sticky error, not saved, no table open. */
+enum eg_err pdf_ready(struct eg_pdf *d);
+/* The right edge for a block starting now (short of a float beside it). */
+double pdf_right(struct eg_pdf *d);
+/* Moves the cursor below a float, which then ends. */
+void pdf_float_clear(struct eg_pdf *d);
 
 /* flow.c */
 enum eg_err pdf_prepare(struct eg_pdf *d, const char *text, unsigned flags, struct eg_buf *out);
@@ -97,6 +115,10 @@ enum eg_err pdf_wrap(struct eg_pdf *d, int v, double size, const char *s, size_t
 double pdf_leading(double size);
 double pdf_base_offset(const struct eg_pdf *d, double size);
 enum eg_err pdf_line_new(struct eg_pdf *d, double size);
+
+/* table.c */
+enum eg_err pdf_table_close(struct eg_pdf *d);
+void pdf_table_free(struct pdf_table *t);
 
 static inline int
 pdf_variant(unsigned flags)

@@ -38,8 +38,16 @@
  * The database, identity, clock and mail notifier come with each call from the
  * gate (struct eg_call), so the pages use exactly what the API uses.
  */
+struct eg_dossiers;
+struct eg_files;
+
 struct eg_portal_config {
     const struct eg_tmpl_set *templates; /* from eg_portal_templates() */
+    /* The dossier service and the attachment store: submission, one's dossiers, the desk,
+     * tracking. NULL: those pages answer 503. */
+    struct eg_dossiers *dossiers;
+    struct eg_files *files;
+    const char *public_url; /* "https://dichvucong.example.vn": the tracking link on slips */
 };
 
 /*

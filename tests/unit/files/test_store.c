@@ -347,19 +347,19 @@ test_crash_never_leaves_a_half_blob(void **state)
     for (struct dirent *a = readdir(top); a; a = readdir(top)) {
         if (strlen(a->d_name) != 2 || a->d_name[0] == '.')
             continue;
-        char p1[512];
+        char p1[1024];
         snprintf(p1, sizeof(p1), "%s/%s", f->root, a->d_name);
         DIR *mid = opendir(p1);
         for (struct dirent *b = mid ? readdir(mid) : NULL; b; b = readdir(mid)) {
             if (b->d_name[0] == '.')
                 continue;
-            char p2[1024];
+            char p2[1536];
             snprintf(p2, sizeof(p2), "%s/%s", p1, b->d_name);
             DIR *leaf = opendir(p2);
             for (struct dirent *c = leaf ? readdir(leaf) : NULL; c; c = readdir(leaf)) {
                 if (c->d_name[0] == '.')
                     continue;
-                char p3[1536], hex[65];
+                char p3[2048], hex[65];
                 snprintf(p3, sizeof(p3), "%s/%s", p2, c->d_name);
                 size_t n = 0;
                 unsigned char *data = ft_read(p3, &n);

@@ -116,14 +116,11 @@ pdftest_squash(char *s)
     *w = '\0';
 }
 
-/*
- * The text of the PDF in drawing order, NFC and squashed (malloc'ed), or NULL.
- * -raw: in its layout mode pdftotext drops evenly spaced spaces ("a b c").
- */
+/* pdftest_text() of pdftotext with these arguments (pages: "-f 2 -l 2"). */
 static inline char *
-pdftest_text(const struct eg_buf *pdf)
+pdftest_text_args(const struct eg_buf *pdf, const char *args)
 {
-    char *raw = pdftest_run("pdftotext", "-q -raw -enc UTF-8", pdf);
+    char *raw = pdftest_run("pdftotext", args, pdf);
     if (raw == NULL)
         return NULL;
     struct eg_buf b = EG_BUF_INIT((size_t)256 << 20);
@@ -135,6 +132,102 @@ pdftest_text(const struct eg_buf *pdf)
     if (out != NULL)
         pdftest_squash(out);
     return out;
+}
+
+/*
+ * The text of the PDF in drawing order, NFC and squashed (malloc'ed), or NULL.
+ * -raw: in its layout mode pdftotext drops evenly spaced spaces ("a b c").
+ */
+static inline char *
+pdftest_text(const struct eg_buf *pdf)
+{
+    return pdftest_text_args(pdf, "-q -raw -enc UTF-8");
+}
+
+/* The text of one page (from 1), as pdftest_text(). */
+static inline char *
+pdftest_page_text(const struct eg_buf *pdf, int page)
+{
+    char args[96];
+    snprintf(args, sizeof(args), "-q -raw -enc UTF-8 -f %d -l %d", page, page);
+    return pdftest_text_args(pdf, args);
+}
+
+/* True when pdftoppm and zbarimg (zbar-tools) are there; otherwise says why not. */
+static inline bool
+pdftest_qr_tools(void)
+{
+    if (pdftest_have("pdftoppm") && pdftest_have("zbarimg"))
+        return true;
+    fprintf(stderr, "pdftest: pdftoppm/zbarimg not found: install poppler-utils and zbar-tools "
+                    "(scripts/install-deps.sh test); skipping the QR decoding checks\n");
+    return false;
+}
+
+/*
+ * The QR codes on one page (from 1) as zbarimg reads them from the page
+ * rasterised at dpi: their texts, one per line without the last line end
+ * (malloc'ed), or NULL when none was found or a tool failed.
+ */
+static inline char *
+pdftest_qr(const struct eg_buf *pdf, int page, int dpi)
+{
+    const char *tmp = getenv("TMPDIR");
+    char dir[512];
+    snprintf(dir, sizeof(dir), "%s/egov-qrtest-XXXXXX", tmp != NULL ? tmp : "/tmp");
+    if (mkdtemp(dir) == NULL)
+        return NULL;
+    char path[600];
+    snprintf(path, sizeof(path), "%s/doc.pdf", dir);
+    FILE *f = fopen(path, "wb");
+    bool ok = f != NULL && fwrite(pdf->p, 1, pdf->len, f) == pdf->len;
+    if (f != NULL && fclose(f) != 0)
+        ok = false;
+    char cmd[2048];
+    snprintf(cmd, sizeof(cmd),
+             "pdftoppm -q -r %d -f %d -l %d -singlefile -png '%s' '%s/page' 2>/dev/null && "
+             "zbarimg -q --raw '%s/page.png' 2>/dev/null",
+             dpi, page, page, path, dir, dir);
+    char *out = NULL;
+    FILE *p = ok ? popen(cmd, "r") : NULL;
+    if (p != NULL) {
+        struct eg_buf b = EG_BUF_INIT((size_t)1 << 20);
+        char chunk[4096];
+        for (;;) {
+            size_t n = fread(chunk, 1, sizeof(chunk), p);
+            if (n == 0)
+                break;
+            ok = ok && eg_buf_add(&b, chunk, n) == EG_OK;
+        }
+        int st = pclose(p);
+        while (b.len > 0 && (b.p[b.len - 1] == '\n' || b.p[b.len - 1] == '\r'))
+            b.p[--b.len] = '\0';
+        if (ok && st == 0 && b.len > 0)
+            out = eg_buf_take(&b);
+        eg_buf_release(&b);
+    }
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/page.png", dir);
+    unlink(path);
+    rmdir(dir);
+    return out;
+}
+
+/* Writes the PDF to $EGOV_PDF_OUT/name when that is set (for a person to look at). */
+static inline void
+pdftest_keep(const struct eg_buf *pdf, const char *name)
+{
+    const char *dir = getenv("EGOV_PDF_OUT");
+    if (dir == NULL || *dir == '\0')
+        return;
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (f == NULL)
+        return;
+    if (fwrite(pdf->p, 1, pdf->len, f) != pdf->len)
+        fprintf(stderr, "pdftest: could not write %s\n", path);
+    fclose(f);
 }
 
 /* The page count pdfinfo reads, or -1. */

@@ -361,6 +361,9 @@ one_document(int i)
     for (int k = 0; k < 5; k++)
         ok(d, eg_pdf_text(d, &st, "Tôi cam đoan những nội dung khai trên đây là đúng sự thật."));
     ok(d, eg_pdf_fill(d, NULL, "Họ và tên:", 1));
+    /* libqrencode shares its error-correction tables between threads (behind a mutex). */
+    ok(d,
+       eg_pdf_qr(d, "https://dichvucong.example.vn/tra-cuu/000.00.04.H41-261127-0001", 25, NULL));
     struct eg_buf out = EG_BUF_INIT((size_t)4 << 20);
     save(d, &out);
     eg_pdf_free(d);
