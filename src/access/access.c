@@ -33,6 +33,7 @@ static const char *const perms[EG_PERM_COUNT] = {
     [EG_PERM_ACCOUNT_READ] = "account.read",
     [EG_PERM_AUDIT_READ] = "audit.read",
     [EG_PERM_PROCEDURE_MANAGE] = "procedure.manage",
+    [EG_PERM_REPORT_READ] = "report.read",
 };
 
 /*
@@ -47,6 +48,8 @@ static const unsigned policy[EG_PERM_COUNT] = {
     [EG_PERM_AUDIT_READ] = 1u << EG_ROLE_PROVINCE_ADMIN,
     /* The catalogue is the province's: its administrators keep it (on the root unit). */
     [EG_PERM_PROCEDURE_MANAGE] = 1u << EG_ROLE_PROVINCE_ADMIN,
+    [EG_PERM_REPORT_READ] = 1u << EG_ROLE_DEPARTMENT_HEAD | 1u << EG_ROLE_AGENCY_LEADER |
+                            1u << EG_ROLE_AGENCY_ADMIN | 1u << EG_ROLE_PROVINCE_ADMIN,
 };
 
 const char *

@@ -47,6 +47,7 @@ enum eg_perm {
     EG_PERM_ACCOUNT_READ,     /* read other people's accounts (personal data: audited) */
     EG_PERM_AUDIT_READ,       /* browse the audit log */
     EG_PERM_PROCEDURE_MANAGE, /* create, change, publish, retire, import catalogue procedures */
+    EG_PERM_REPORT_READ,      /* the statistics of dossiers received and resolved in a unit */
     EG_PERM_COUNT
 };
 

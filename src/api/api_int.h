@@ -73,6 +73,9 @@ void eg_api_draft_put(struct eg_call *c, void *ctx);
 void eg_api_draft_submit(struct eg_call *c, void *ctx);
 void eg_api_track(struct eg_req *r, void *ctx);
 
+/* Statistics (reports.c); ctx is the struct eg_api. */
+void eg_api_reports(struct eg_call *c, void *ctx);
+
 /* Reads a JSON object body; on failure the 400/413 answer is already set. */
 EG_WUR enum eg_err eg_api_read_json(struct eg_req *r, json_t **out);
 /* Checks in against declared fields; 400 with the first problem answered on failure. */

@@ -142,6 +142,10 @@ static const struct eg_gated_route gated_api[] = {
      "A one-stop-shop slip of a dossier as a PDF: 1 receipt, 2 supplement request, 3 refusal, "
      "4 apology, 5 stop notice, 6 control slip",
      0},
+    {"GET", "/api/v1/reports", "report.read", eg_api_reports, NULL, 0,
+     "The standard report of dossiers received and resolved, by agency, field or procedure, "
+     "as JSON, CSV or XLSX",
+     0},
     {"GET", "/api/v1/drafts/{id}", "signed_in", eg_api_draft, NULL, 0, "One's own draft", 0},
     {"PUT", "/api/v1/drafts/{id}", "signed_in", eg_api_draft_put, NULL, 1 * MiB,
      "Change one's own draft (form and files)", 0},

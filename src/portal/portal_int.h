@@ -15,6 +15,7 @@
 #include "portal/portal.h"
 
 #include "access/access.h"
+#include "dossiers/dossiers.h"
 
 #define KiB ((size_t)1024)
 #define FLASH_COOKIE "__Host-egov-flash"
@@ -271,5 +272,117 @@ void pg_admin_org(struct eg_call *c, void *ctx);
 void pg_admin_org_post(struct eg_call *c, void *ctx);
 void pg_admin_org_close_post(struct eg_call *c, void *ctx);
 void pg_admin_audit(struct eg_call *c, void *ctx);
+/* The statistics dashboard (stats.c). */
+void pg_stats(struct eg_call *c, void *ctx);
+
+/* ---- dossiers: submission, one's own, the desk, tracking (dossier_*.c) ------------------ */
+
+/* dossier_view.c: what the dossier pages share */
+/* The caller as dossiers/ sees it (subject, address and request id for the audit). */
+struct eg_actor dv_actor(struct eg_call *c);
+/* The dossier service (and the file store) are configured; otherwise a 503 page (false). */
+bool dv_ready(struct page *pg);
+/* "dd/mm/yyyy HH:MM" from a local "YYYY-MM-DDTHH:MM", "dd/mm/yyyy" from "YYYY-MM-DD"; else null. */
+json_t *dv_when(const json_t *v);
+/* "/dossiers/<code><suffix>" in the request's arena (a code has only [0-9A-Z.-]). */
+const char *dv_path(struct eg_call *c, const char *code, const char *suffix);
+/*
+ * Shapes a dossier of eg_dossier_get (either view) for the templates: dates
+ * shown, the status as a tag, the timeline, components and files with their
+ * download links, the form's values with their labels (doc: the document of
+ * the dossier's procedure version; NULL for the public view), the slips that
+ * can be printed (the control slip 06 for staff only), the current step.
+ */
+void dv_shape(struct page *pg, json_t *d, const json_t *doc, bool staff);
+/* The document of the dossier's procedure version (a new reference), or NULL. */
+json_t *dv_doc(struct eg_call *c, const json_t *d);
+/* Redirects (303) to path, carrying "done": what (an action) for a notice there. */
+void dv_redirect_done(struct eg_call *c, const char *path, const char *what);
+/* The notice of the flash's "done" as the flags "done_<what>" in pg.ctx ("done"). */
+void dv_done(struct page *pg);
+/* An error on the input with id field ("" for the whole page): err key (dform.err.<key>) or a
+ * sentence of the business layer. */
+void dv_error(json_t *errors, const char *field, const char *key, const char *text);
+/* Sets the error summary ("errors", "has_errors") and "e" {id: error} in pg.ctx; takes errors. */
+void dv_errors(struct page *pg, json_t *errors);
+/* A 404 page about a dossier (its own message), in the site's layout. */
+void dv_not_found(struct page *pg);
+
+/* dossier_form.c: a procedure's form on a page, read back from a multipart body */
+struct dform {
+    struct eg_call *c;
+    const struct eg_portal_config *cfg;
+    const json_t *doc; /* the procedure's published document */
+    bool online;       /* the applicant online: the declaration (a template) is the form itself */
+    int64_t draft_id;  /* files of this draft may be kept */
+    json_t *typed;     /* {input name: text as typed}: shown again */
+    json_t *form;      /* {field name: value}: what eg_dossier_create gets */
+    json_t *errors;    /* [{"field": input id, "k_<key>" | "etext"}] */
+    json_t *kept;      /* [{"id","slot","filename","size"}]: stored files, listed again */
+    json_t *paper;     /* counter intake: [component indexes handed in on paper] */
+    struct eg_dossier_file_ref *refs;
+    size_t nrefs;
+};
+void df_init(struct dform *f, struct eg_call *c, const struct eg_portal_config *cfg,
+             const json_t *doc, bool online);
+void df_release(struct dform *f);
+/* A text field of the multipart body: NFC, trimmed, one line unless lines; NULL when empty. */
+const char *df_text(struct dform *f, const char *name, bool lines);
+/* Reads the form's fields (asked ones only, by show_if) into typed and form. */
+EG_WUR enum eg_err df_read_fields(struct dform *f);
+/*
+ * Stores the uploaded files (inputs "comp_<i>" and "f_<file field>") as the
+ * caller's own uploads and adds the files ticked to keep ("keep": "<id>:<slot>");
+ * a refused file is an error on its input. EG errors other than the user's.
+ */
+EG_WUR enum eg_err df_read_files(struct dform *f);
+/* What must be there to submit: required fields and files (asked ones), the components. */
+void df_check_required(struct dform *f);
+/* A sentence of dossiers/ about a field or component, put on its input when it names one. */
+void df_business_error(struct dform *f, const char *msg);
+/* Values and files of a stored form (a draft), as typed and kept. */
+void df_from_dossier(struct dform *f, const json_t *form, const json_t *files);
+/* Fields filled from the account (name, personal id, tax code, phone, email, residence). */
+void df_prefill(struct dform *f, const json_t *account);
+/* The request's fingerprint (hex): its text fields but csrf, its files' hashes, what. */
+void df_request_hash(struct dform *f, const char *what, char out[65]);
+/* The form for the templates: "fields", "components", "has_kept" in pg.ctx; errors too. */
+void df_render(struct page *pg, struct dform *f);
+/* A new Idempotency key (32 hex digits) for a form shown, in the request's arena. */
+const char *df_new_key(struct eg_call *c);
+/* Is s such a key? */
+bool df_key_ok(const char *s);
+
+/* dossier_submit.c: online submission, drafts, the confirmation */
+void pg_dossier_submit(struct eg_call *c, void *ctx);
+void pg_dossier_submit_post(struct eg_call *c, void *ctx);
+void pg_dossier_draft(struct eg_call *c, void *ctx);
+void pg_dossier_draft_post(struct eg_call *c, void *ctx);
+void pg_dossier_submitted(struct eg_call *c, void *ctx);
+
+/* dossier_mine.c: one's own dossiers, a dossier, supplement, withdrawal */
+void pg_dossiers_mine(struct eg_call *c, void *ctx);
+void pg_dossier_mine(struct eg_call *c, void *ctx);
+void pg_dossier_supplement_post(struct eg_call *c, void *ctx);
+void pg_dossier_withdraw(struct eg_call *c, void *ctx);
+void pg_dossier_withdraw_post(struct eg_call *c, void *ctx);
+
+/* dossier_files.c: a dossier's file and its slips (PDF) */
+void pg_dossier_file(struct eg_call *c, void *ctx);
+void pg_dossier_slip(struct eg_call *c, void *ctx);
+
+/* dossier_desk.c: the staff's queues, a dossier for staff, its actions */
+void pg_desk(struct eg_call *c, void *ctx);
+void pg_desk_dossier(struct eg_call *c, void *ctx);
+void pg_desk_act_post(struct eg_call *c, void *ctx);
+
+/* dossier_intake.c: counter intake by a desk officer */
+void pg_desk_intake(struct eg_call *c, void *ctx);
+void pg_desk_intake_form(struct eg_call *c, void *ctx);
+void pg_desk_intake_post(struct eg_call *c, void *ctx);
+
+/* dossier_track.c: public tracking by code */
+void pg_track(struct eg_call *c, void *ctx);
+void pg_track_code(struct eg_call *c, void *ctx);
 
 #endif /* EG_PORTAL_INT_H */

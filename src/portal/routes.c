@@ -96,6 +96,8 @@ static const struct eg_gated_route pages[] = {
     {"POST", "/admin/org-units/{code}/close", "org.manage", pg_admin_org_close_post, NULL, KiB,
      "Giải thể đơn vị (đóng, không xóa)", FORM},
     {"GET", "/admin/audit", "audit.read", pg_admin_audit, NULL, 0, "Nhật ký kiểm toán", 0},
+    {"GET", "/thong-ke", "report.read", pg_stats, NULL, 0,
+     "Thống kê tiếp nhận, giải quyết hồ sơ (biểu đồ, tải Excel/CSV)", 0},
     {"GET", "/admin/procedures", "procedure.manage", pg_admin_procedures, NULL, 0,
      "Tìm thủ tục, kể cả bản nháp", 0},
     {"GET", "/admin/procedures/new", "procedure.manage", pg_admin_procedure_new, NULL, 0,
