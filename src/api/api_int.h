@@ -73,6 +73,10 @@ void eg_api_draft_put(struct eg_call *c, void *ctx);
 void eg_api_draft_submit(struct eg_call *c, void *ctx);
 void eg_api_track(struct eg_req *r, void *ctx);
 
+/* Processes of procedures (processes.c). */
+void eg_api_admin_process(struct eg_call *c, void *ctx);
+void eg_api_admin_process_put(struct eg_call *c, void *ctx);
+
 /* Statistics (reports.c); ctx is the struct eg_api. */
 void eg_api_reports(struct eg_call *c, void *ctx);
 

@@ -195,7 +195,7 @@ resume(struct eg_dossiers *d, struct eg_tx *tx, struct drow *r, const struct pro
         return rc;
     char cutoff[6];
     struct eg_calendar_due due, sdue;
-    rc = ds_procedure_cutoff(d->db, r->procedure_code, r->procedure_version, cutoff);
+    rc = ds_procedure_cutoff(tx, r->procedure_code, r->procedure_version, cutoff);
     if (rc == EG_OK)
         rc = ds_due_of(d, tx, r, r->received_ms, r->working_days, cutoff, true, &due);
     if (rc == EG_OK && r->step >= 0 && r->step < p->n)
@@ -222,15 +222,14 @@ extend(struct eg_dossiers *d, struct drow *r, const char *new_due, struct eg_buf
         return ds_say(msg, EG_EINVAL, "Hãy cho biết ngày hẹn trả mới (new_due, dạng YYYY-MM-DD).");
     if (eg_date_parse(r->due_date, &old) == EG_OK && eg_date_cmp(day, old) <= 0)
         return ds_say(msg, EG_EINVAL, "Ngày hẹn mới phải sau ngày hẹn hiện tại (%s).", r->due_date);
-    const struct eg_calendar *cal;
-    enum eg_err rc = eg_dossiers_calendar_get(d, &cal);
+    enum eg_err rc = ds_calendar_hold(d);
+    const struct eg_calendar *cal = ds_calendar_held();
     if (rc != EG_OK)
         return rc;
     bool working = false;
     rc = eg_calendar_is_working_day(cal, day, &working);
     const struct eg_calendar_week *w = eg_calendar_get_week(cal);
     int end = w->periods[w->nperiods - 1].end;
-    eg_dossiers_calendar_put(d, cal);
     if (rc != EG_OK || !working)
         return ds_say(msg, EG_EINVAL, "Ngày hẹn mới phải là một ngày làm việc trong lịch.");
     r->due_ms = eg_date_to_ms(day, end);
@@ -335,12 +334,16 @@ eg_dossier_do(struct eg_dossiers *d, const struct eg_actor *a, const char *code,
     if (!eg_dossier_code_valid(code))
         return EG_ENOTFOUND;
     enum eg_err rc = note_check(act, msg);
+    if (rc == EG_OK)
+        rc = ds_calendar_hold(d);
     if (rc != EG_OK)
         return rc;
     struct eg_tx *tx;
     rc = eg_db_begin(d->db, EG_TX_WRITE, &tx);
-    if (rc != EG_OK)
+    if (rc != EG_OK) {
+        ds_calendar_release(d);
         return rc;
+    }
     int64_t now_ms = eg_clock_now_ms(d->clock);
     struct drow r, before;
     struct process p;
@@ -395,6 +398,7 @@ eg_dossier_do(struct eg_dossiers *d, const struct eg_actor *a, const char *code,
         rc = eg_tx_commit(tx);
     else
         eg_tx_rollback(tx);
+    ds_calendar_release(d);
     if (rc == EG_OK)
         ds_ref_of(&r, out);
     return rc;

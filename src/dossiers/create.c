@@ -318,7 +318,7 @@ ds_start_processing(struct eg_dossiers *d, struct eg_tx *tx, struct drow *r, int
 {
     struct process p;
     char cutoff[6];
-    enum eg_err rc = ds_procedure_cutoff(d->db, r->procedure_code, r->procedure_version, cutoff);
+    enum eg_err rc = ds_procedure_cutoff(tx, r->procedure_code, r->procedure_version, cutoff);
     if (rc == EG_OK)
         rc = ds_load_process(tx, r, &p);
     struct eg_calendar_due due, sdue;
@@ -690,6 +690,8 @@ eg_dossier_create(struct eg_dossiers *d, const struct eg_actor *a, const struct 
         rc = files_check(p.doc, n, n->draft, msg);
     if (rc == EG_OK && !n->draft)
         rc = ds_form_files_check(p.doc, c.clean, n->files, n->nfiles, msg);
+    if (rc == EG_OK)
+        rc = ds_calendar_hold(d);
     if (rc != EG_OK)
         goto out;
     for (int attempt = 0; attempt < 2; attempt++) {
@@ -753,6 +755,7 @@ eg_dossier_create(struct eg_dossiers *d, const struct eg_actor *a, const struct 
         break;
     }
 out:
+    ds_calendar_release(d);
     json_decref(c.clean);
     proc_free(&p);
     return rc;
@@ -980,6 +983,8 @@ eg_dossier_draft_submit(struct eg_dossiers *d, const struct eg_actor *a, int64_t
     if (rc == EG_OK)
         rc = ds_form_files_check(p.doc, clean, files, nfiles, msg);
     if (rc == EG_OK)
+        rc = ds_calendar_hold(d);
+    if (rc == EG_OK)
         rc = eg_db_begin(d->db, EG_TX_WRITE, &tx);
     if (rc != EG_OK)
         goto out;
@@ -994,6 +999,7 @@ eg_dossier_draft_submit(struct eg_dossiers *d, const struct eg_actor *a, int64_t
     if (rc == EG_OK)
         ds_ref_of(&r, out);
 out:
+    ds_calendar_release(d);
     json_decref(clean);
     json_decref(form);
     proc_free(&p);

@@ -122,12 +122,42 @@ eg_dossiers_calendar_put(struct eg_dossiers *d, const struct eg_calendar *cal)
     pthread_mutex_unlock(&d->mu);
 }
 
+/*
+ * The calendar an operation holds from before its transaction to its end:
+ * loading a stale calendar reads the database, which must not happen while
+ * the thread holds a connection of the pool in a transaction (PostgreSQL's
+ * pool could run dry with every thread waiting for a second connection).
+ */
+static _Thread_local const struct eg_calendar *held;
+
 enum eg_err
-ds_procedure_cutoff(struct eg_db *db, const char *code, int version, char out[6])
+ds_calendar_hold(struct eg_dossiers *d)
+{
+    if (held)
+        return EG_OK;
+    return eg_dossiers_calendar_get(d, &held);
+}
+
+const struct eg_calendar *
+ds_calendar_held(void)
+{
+    return held;
+}
+
+void
+ds_calendar_release(struct eg_dossiers *d)
+{
+    if (held)
+        eg_dossiers_calendar_put(d, held);
+    held = NULL;
+}
+
+enum eg_err
+ds_procedure_cutoff(struct eg_tx *tx, const char *code, int version, char out[6])
 {
     json_t *doc = NULL;
     out[0] = '\0';
-    enum eg_err rc = eg_procedure_document(db, code, version, &doc);
+    enum eg_err rc = eg_procedure_document_tx(tx, code, version, &doc);
     if (rc != EG_OK)
         return rc;
     const char *c =
@@ -188,12 +218,12 @@ ds_due_of(struct eg_dossiers *d, struct eg_tx *tx, const struct drow *r, int64_t
         if (minute >= cut)
             from_ms = eg_date_to_ms(day, 1439); /* after hours: counts from the next working day */
     }
-    const struct eg_calendar *cal;
-    rc = eg_dossiers_calendar_get(d, &cal);
-    if (rc != EG_OK)
+    const struct eg_calendar *cal = held;
+    if (!cal && (rc = eg_dossiers_calendar_get(d, &cal)) != EG_OK)
         return rc;
     rc = eg_calendar_due(cal, from_ms, days, m ? after : NULL, m, out);
-    eg_dossiers_calendar_put(d, cal);
+    if (cal != held)
+        eg_dossiers_calendar_put(d, cal);
     return rc;
 }
 

@@ -145,8 +145,13 @@ EG_WUR enum eg_err ds_may(enum eg_dossier_action action, const struct drow *r,
 EG_WUR enum eg_err ds_due_of(struct eg_dossiers *d, struct eg_tx *tx, const struct drow *r,
                              int64_t from_ms, int days, const char *cutoff, bool with_pauses,
                              struct eg_calendar_due *out);
-EG_WUR enum eg_err ds_procedure_cutoff(struct eg_db *db, const char *code, int version,
+EG_WUR enum eg_err ds_procedure_cutoff(struct eg_tx *tx, const char *code, int version,
                                        char out[6]);
+/* Takes the calendar before a write transaction, gives it back after (see dossiers.c). */
+EG_WUR enum eg_err ds_calendar_hold(struct eg_dossiers *d);
+void ds_calendar_release(struct eg_dossiers *d);
+/* The calendar held by this thread, or NULL. */
+const struct eg_calendar *ds_calendar_held(void);
 
 /* form.c: checks the submitted form against the procedure document; clean gets the values
  * of the fields asked (a new object). partial (a draft): required fields may be empty. */

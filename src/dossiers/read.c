@@ -492,7 +492,7 @@ get(struct eg_dossiers *d, const struct eg_actor *a, const char *code, int64_t i
             rc = EG_ENOTFOUND; /* drafts: their applicant only */
     }
     if (rc == EG_OK)
-        rc = eg_procedure_document(d->db, r.procedure_code, r.procedure_version, &doc);
+        rc = eg_procedure_document_tx(tx, r.procedure_code, r.procedure_version, &doc);
     if (rc == EG_OK) {
         o = base_json(&r, doc, lang);
         rc = o ? EG_OK : EG_ENOMEM;

@@ -118,6 +118,9 @@ EG_WUR enum eg_err eg_procedure_versions(struct eg_db *db, const char *code, jso
  */
 EG_WUR enum eg_err eg_procedure_document(struct eg_db *db, const char *code, int version,
                                          json_t **out);
+/* The same inside the caller's transaction (a dossier's action reads its procedure's rules). */
+EG_WUR enum eg_err eg_procedure_document_tx(struct eg_tx *tx, const char *code, int version,
+                                            json_t **out);
 /*
  * The units that carry out published procedures, with how many:
  * [{"code","name","kind","count"}], departments and other provincial units

@@ -866,8 +866,17 @@ eg_procedure_document(struct eg_db *db, const char *code, int version, json_t **
     enum eg_err rc = eg_db_begin(db, EG_TX_READ, &tx);
     if (rc != EG_OK)
         return rc;
+    rc = eg_procedure_document_tx(tx, code, version, out);
+    eg_tx_rollback(tx);
+    return rc;
+}
+
+enum eg_err
+eg_procedure_document_tx(struct eg_tx *tx, const char *code, int version, json_t **out)
+{
+    *out = NULL;
     int64_t pid = 0;
-    rc = lookup_id(tx, "SELECT id FROM procedure WHERE code = ?", code, &pid);
+    enum eg_err rc = lookup_id(tx, "SELECT id FROM procedure WHERE code = ?", code, &pid);
     if (rc == EG_OK && version == 0) {
         struct eg_stmt *st;
         bool row = false;
@@ -884,7 +893,6 @@ eg_procedure_document(struct eg_db *db, const char *code, int version, json_t **
     }
     if (rc == EG_OK)
         rc = version_doc(tx, pid, version, out);
-    eg_tx_rollback(tx);
     return rc;
 }
 
