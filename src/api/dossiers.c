@@ -40,7 +40,27 @@ ready(struct eg_api *api, struct eg_req *r)
     return false;
 }
 
-/* An error from dossiers/: its sentence when it has one. */
+/* An error from dossiers/: its sentence when it has one. A refusal is audited like the gate's. */
+static void
+fail_call(struct eg_call *c, enum eg_err rc, const struct eg_buf *msg)
+{
+    struct eg_req *r = c->req;
+    const char *text = msg->len ? eg_arena_strdup(eg_req_arena(r), msg->p) : NULL;
+    if (rc == EG_EFORBIDDEN) {
+        eg_gate_refuse(c, "forbidden",
+                       text    ? text
+                       : en(r) ? "You may not do this with this dossier."
+                               : "Bạn không có quyền thực hiện thao tác này với hồ sơ này.");
+        return;
+    }
+    if (rc == EG_ENOTFOUND)
+        eg_resp_error(r, 404, "not_found",
+                      en(r) ? "No such dossier." : "Không tìm thấy hồ sơ này.");
+    else
+        eg_resp_err(r, rc, text);
+}
+
+/* The same for the public route, which refuses nobody. */
 static void
 fail(struct eg_req *r, enum eg_err rc, const struct eg_buf *msg)
 {
@@ -226,7 +246,7 @@ eg_api_dossier_new(struct eg_call *c, void *ctx)
     enum eg_err rc = eg_dossier_create(api->dossiers, &a, &n, &ref, &msg);
     json_decref(in);
     if (rc != EG_OK) {
-        fail(r, rc, &msg);
+        fail_call(c, rc, &msg);
         eg_buf_release(&msg);
         return;
     }
@@ -278,9 +298,9 @@ eg_api_dossiers(struct eg_call *c, void *ctx)
     enum eg_err rc = eg_dossier_list(api->dossiers, &(struct eg_actor){.subject = c->subject}, &q,
                                      eg_req_lang(r), &out);
     if (rc == EG_EFORBIDDEN) {
-        eg_resp_error(r, 403, "forbidden",
-                      en(r) ? "This list is for staff; yours is queue=mine."
-                            : "Danh sách này dành cho cán bộ; hồ sơ của bạn ở queue=mine.");
+        eg_gate_refuse(c, "forbidden",
+                       en(r) ? "This list is for staff; yours is queue=mine."
+                             : "Danh sách này dành cho cán bộ; hồ sơ của bạn ở queue=mine.");
         return;
     }
     if (rc != EG_OK) {
@@ -305,7 +325,7 @@ eg_api_dossier(struct eg_call *c, void *ctx)
                                     eg_req_lang(r), &out);
     if (rc != EG_OK) {
         struct eg_buf none = EG_BUF_INIT(16);
-        fail(r, rc, &none);
+        fail_call(c, rc, &none);
         return;
     }
     eg_resp_header(r, "Cache-Control", "private, no-store");
@@ -385,7 +405,7 @@ eg_api_dossier_act(struct eg_call *c, void *ctx)
     enum eg_err rc = eg_dossier_do(api->dossiers, &a, eg_req_param(r, "code"), &act, &ref, &msg);
     json_decref(in);
     if (rc != EG_OK) {
-        fail(r, rc, &msg);
+        fail_call(c, rc, &msg);
         eg_buf_release(&msg);
         return;
     }
@@ -449,7 +469,7 @@ eg_api_dossier_slip(struct eg_call *c, void *ctx)
     enum eg_err rc = eg_dossier_get(api->dossiers, &a, code, EG_VIEW_FULL, "vi", &d);
     struct eg_buf msg = EG_BUF_INIT(1024);
     if (rc != EG_OK) {
-        fail(r, rc, &msg);
+        fail_call(c, rc, &msg);
         return;
     }
     if (!eg_slip_available(d, (enum eg_slip)n)) {
@@ -465,7 +485,7 @@ eg_api_dossier_slip(struct eg_call *c, void *ctx)
     rc = eg_slip_pdf(d, (enum eg_slip)n, url, &pdf, &msg);
     json_decref(d);
     if (rc != EG_OK) {
-        fail(r, rc, &msg);
+        fail_call(c, rc, &msg);
     } else {
         /* The code passed eg_dossier_code_valid (digits, capitals, dots, dashes): header-safe. */
         const char *cd =
@@ -539,7 +559,7 @@ eg_api_draft_put(struct eg_call *c, void *ctx)
         if (rc == EG_ENOTFOUND)
             eg_resp_error(r, 404, "not_found", en(r) ? "No such draft." : "Không có bản nháp này.");
         else
-            fail(r, rc, &msg);
+            fail_call(c, rc, &msg);
         eg_buf_release(&msg);
         return;
     }
@@ -567,7 +587,7 @@ eg_api_draft_submit(struct eg_call *c, void *ctx)
         if (rc == EG_ENOTFOUND)
             eg_resp_error(r, 404, "not_found", en(r) ? "No such draft." : "Không có bản nháp này.");
         else
-            fail(r, rc, &msg);
+            fail_call(c, rc, &msg);
         eg_buf_release(&msg);
         return;
     }

@@ -471,7 +471,49 @@ ds_ref_of(const struct drow *r, struct eg_dossier_ref *out)
     out->due_ms = r->due_ms;
 }
 
-/* An Idempotency-Key seen before: the dossier it made (EG_ENOTFOUND if none). */
+/*
+ * An Idempotency-Key seen before, inside tx: the dossier it made (out, marked
+ * replayed); EG_ENOTFOUND if none; EG_ECONFLICT (msg) when it came with
+ * another request.
+ */
+static enum eg_err
+idem_find(struct eg_tx *tx, int64_t account, const char *key, const char *hash,
+          struct eg_dossier_ref *out, struct eg_buf *msg)
+{
+    struct eg_stmt *st;
+    bool row = false;
+    int64_t id = 0;
+    char stored[80] = "";
+    enum eg_err rc = eg_tx_prepare(tx,
+                                   "SELECT dossier_id, request_hash FROM dossier_idempotency "
+                                   "WHERE account_id = ? AND idem_key = ?",
+                                   &st);
+    if (rc == EG_OK)
+        rc = eg_stmt_bind_i64(st, 1, account);
+    if (rc == EG_OK)
+        rc = eg_stmt_bind_text(st, 2, key, strlen(key));
+    if (rc == EG_OK)
+        rc = eg_stmt_step(st, &row);
+    if (rc != EG_OK)
+        return rc;
+    if (!row)
+        return EG_ENOTFOUND;
+    id = eg_stmt_is_null(st, 0) ? 0 : eg_stmt_i64(st, 0);
+    snprintf(stored, sizeof(stored), "%s", eg_stmt_text(st, 1));
+    eg_stmt_reset(st);
+    if (strcmp(stored, hash ? hash : "") != 0)
+        return ds_say(msg, EG_ECONFLICT,
+                      "Khóa Idempotency-Key này đã dùng cho một yêu cầu khác; hãy dùng khóa mới.");
+    struct drow r;
+    rc = id ? ds_load_row(tx, NULL, id, false, &r) : EG_EIO;
+    if (rc != EG_OK)
+        return rc;
+    ds_ref_of(&r, out);
+    out->replayed = true;
+    return EG_OK;
+}
+
+/* The same in a read transaction of its own. */
 static enum eg_err
 idem_lookup(struct eg_dossiers *d, int64_t account, const char *key, const char *hash,
             struct eg_dossier_ref *out, struct eg_buf *msg)
@@ -480,50 +522,20 @@ idem_lookup(struct eg_dossiers *d, int64_t account, const char *key, const char 
     enum eg_err rc = eg_db_begin(d->db, EG_TX_READ, &tx);
     if (rc != EG_OK)
         return rc;
-    struct eg_stmt *st;
-    bool row = false;
-    int64_t id = 0;
-    char stored[80] = "";
-    rc = eg_tx_prepare(tx,
-                       "SELECT dossier_id, request_hash FROM dossier_idempotency WHERE "
-                       "account_id = ? AND idem_key = ?",
-                       &st);
-    if (rc == EG_OK)
-        rc = eg_stmt_bind_i64(st, 1, account);
-    if (rc == EG_OK)
-        rc = eg_stmt_bind_text(st, 2, key, strlen(key));
-    if (rc == EG_OK)
-        rc = eg_stmt_step(st, &row);
-    if (rc == EG_OK && row) {
-        id = eg_stmt_i64(st, 0);
-        snprintf(stored, sizeof(stored), "%s", eg_stmt_text(st, 1));
-        eg_stmt_reset(st);
-    }
-    struct drow r;
-    if (rc == EG_OK && row)
-        rc = ds_load_row(tx, NULL, id, false, &r);
+    rc = idem_find(tx, account, key, hash, out, msg);
     eg_tx_rollback(tx);
-    if (rc != EG_OK)
-        return rc;
-    if (!row)
-        return EG_ENOTFOUND;
-    if (strcmp(stored, hash ? hash : "") != 0)
-        return ds_say(msg, EG_ECONFLICT,
-                      "Khóa Idempotency-Key này đã dùng cho một yêu cầu khác; hãy dùng khóa mới.");
-    ds_ref_of(&r, out);
-    out->replayed = true;
-    return EG_OK;
+    return rc;
 }
 
+/* Claims the key first in the creating transaction; EG_ECONFLICT if another request has it. */
 static enum eg_err
-idem_store(struct eg_tx *tx, int64_t account, const char *key, const char *hash, int64_t id,
-           int64_t now_ms)
+idem_claim(struct eg_tx *tx, int64_t account, const char *key, const char *hash, int64_t now_ms)
 {
     struct eg_stmt *st;
     bool row;
     enum eg_err rc = eg_tx_prepare(tx,
                                    "INSERT INTO dossier_idempotency (account_id, idem_key, "
-                                   "request_hash, dossier_id, created_ms) VALUES (?, ?, ?, ?, ?)",
+                                   "request_hash, created_ms) VALUES (?, ?, ?, ?)",
                                    &st);
     if (rc == EG_OK)
         rc = eg_stmt_bind_i64(st, 1, account);
@@ -532,12 +544,43 @@ idem_store(struct eg_tx *tx, int64_t account, const char *key, const char *hash,
     if (rc == EG_OK)
         rc = eg_stmt_bind_text(st, 3, hash ? hash : "", hash ? strlen(hash) : 0);
     if (rc == EG_OK)
-        rc = eg_stmt_bind_i64(st, 4, id);
-    if (rc == EG_OK)
-        rc = eg_stmt_bind_i64(st, 5, now_ms);
+        rc = eg_stmt_bind_i64(st, 4, now_ms);
     if (rc == EG_OK)
         rc = eg_stmt_step(st, &row);
     return rc;
+}
+
+static enum eg_err
+idem_bind(struct eg_tx *tx, int64_t account, const char *key, int64_t id)
+{
+    struct eg_stmt *st;
+    bool row;
+    enum eg_err rc = eg_tx_prepare(tx,
+                                   "UPDATE dossier_idempotency SET dossier_id = ? WHERE "
+                                   "account_id = ? AND idem_key = ?",
+                                   &st);
+    if (rc == EG_OK)
+        rc = eg_stmt_bind_i64(st, 1, id);
+    if (rc == EG_OK)
+        rc = eg_stmt_bind_i64(st, 2, account);
+    if (rc == EG_OK)
+        rc = eg_stmt_bind_text(st, 3, key, strlen(key));
+    if (rc == EG_OK)
+        rc = eg_stmt_step(st, &row);
+    return rc;
+}
+
+static bool
+account_exists(struct eg_tx *tx, int64_t id)
+{
+    struct eg_stmt *st;
+    bool row = false;
+    if (eg_tx_prepare(tx, "SELECT 1 FROM account WHERE id = ?", &st) != EG_OK ||
+        eg_stmt_bind_i64(st, 1, id) != EG_OK || eg_stmt_step(st, &row) != EG_OK)
+        return false;
+    if (row)
+        eg_stmt_reset(st);
+    return row;
 }
 
 /* The applicant's contact details from their account. */
@@ -662,7 +705,7 @@ eg_dossier_create(struct eg_dossiers *d, const struct eg_actor *a, const struct 
         return ds_say(msg, EG_EFORBIDDEN, "Công dân, doanh nghiệp nộp hồ sơ trực tuyến.");
     if (!online && n->draft)
         return ds_say(msg, EG_EINVAL, "Hồ sơ nhập tại quầy được tiếp nhận ngay, không lưu nháp.");
-    if (n->idem_key && online) {
+    if (n->idem_key) {
         enum eg_err rc =
             idem_lookup(d, a->subject.account_id, n->idem_key, n->request_hash, out, msg);
         if (rc != EG_ENOTFOUND)
@@ -673,7 +716,7 @@ eg_dossier_create(struct eg_dossiers *d, const struct eg_actor *a, const struct 
     if (rc != EG_OK)
         return rc;
     struct create_ctx c = {.d = d, .a = a, .n = n, .p = &p};
-    char name[256] = "", email[256] = "", phone[32] = "", akind[16] = "";
+    char name[256] = "", email[256] = "", phone[32] = "", akind[16] = "", counter_phone[16] = "";
     int64_t now_ms = eg_clock_now_ms(d->clock);
     const char *online_level = json_string_value(json_object_get(p.doc, "online_level"));
     if (online && online_level && strcmp(online_level, "offline") == 0) {
@@ -688,7 +731,8 @@ eg_dossier_create(struct eg_dossiers *d, const struct eg_actor *a, const struct 
                            msg);
     if (rc == EG_OK)
         rc = files_check(p.doc, n, n->draft, msg);
-    if (rc == EG_OK && !n->draft)
+    /* At the counter the officer checks the papers: a file field's paper counts. */
+    if (rc == EG_OK && !n->draft && online)
         rc = ds_form_files_check(p.doc, c.clean, n->files, n->nfiles, msg);
     if (rc == EG_OK)
         rc = ds_calendar_hold(d);
@@ -699,6 +743,24 @@ eg_dossier_create(struct eg_dossiers *d, const struct eg_actor *a, const struct 
         rc = eg_db_begin(d->db, EG_TX_WRITE, &tx);
         if (rc != EG_OK)
             break;
+        /* A retry of a request whose key this transaction can see (SQLite's single writer, or
+         * a committed one): the same answer, once its dossier is durable (the commit). */
+        bool replay = false;
+        if (n->idem_key) {
+            rc = idem_find(tx, a->subject.account_id, n->idem_key, n->request_hash, out, msg);
+            replay = rc == EG_OK;
+            if (rc == EG_ENOTFOUND)
+                rc = idem_claim(tx, a->subject.account_id, n->idem_key, n->request_hash, now_ms);
+            if (replay || rc != EG_OK) {
+                if (replay)
+                    rc = eg_tx_commit(tx);
+                else
+                    eg_tx_rollback(tx);
+                if (rc == EG_ECONFLICT && !replay && attempt == 0 && msg->len == 0)
+                    continue; /* another request holds the key: it committed by now */
+                break;
+            }
+        }
         rc = receiving_unit(tx, &c, msg);
         if (rc == EG_OK && online) {
             c.applicant = a->subject.account_id;
@@ -728,15 +790,22 @@ eg_dossier_create(struct eg_dossiers *d, const struct eg_actor *a, const struct 
                 rc = ds_say(msg, EG_EINVAL, "applicant_kind: citizen hoặc business.");
             if (rc == EG_OK && !applicant_allowed(p.doc, c.kind))
                 rc = ds_say(msg, EG_EINVAL, "Thủ tục này không dành cho loại người nộp này.");
-            if (rc == EG_OK &&
-                ((c.email && strlen(c.email) > 254) || (c.phone && strlen(c.phone) > 20)))
-                rc = ds_say(msg, EG_EINVAL, "Thư điện tử hoặc số điện thoại quá dài.");
+            if (rc == EG_OK && c.email && *c.email && !ds_email_ok(c.email))
+                rc = ds_say(msg, EG_EINVAL, "Thư điện tử của người nộp không hợp lệ.");
+            if (rc == EG_OK && c.phone && *c.phone && !ds_phone_ok(c.phone, counter_phone))
+                rc = ds_say(msg, EG_EINVAL,
+                            "Số điện thoại của người nộp không hợp lệ (số di động hoặc cố định "
+                            "của Việt Nam).");
+            if (rc == EG_OK && c.phone && *c.phone)
+                c.phone = counter_phone; /* as 0xxxxxxxxx */
+            if (rc == EG_OK && c.applicant && !account_exists(tx, c.applicant))
+                rc = ds_say(msg, EG_EINVAL, "Không có tài khoản số %lld.", (long long)c.applicant);
         }
         struct drow r;
         if (rc == EG_OK)
             rc = create_tx(&c, tx, now_ms, &r, msg);
-        if (rc == EG_OK && n->idem_key && online)
-            rc = idem_store(tx, a->subject.account_id, n->idem_key, n->request_hash, r.id, now_ms);
+        if (rc == EG_OK && n->idem_key)
+            rc = idem_bind(tx, a->subject.account_id, n->idem_key, r.id);
         if (rc == EG_OK)
             rc = eg_tx_commit(tx);
         else
@@ -746,7 +815,7 @@ eg_dossier_create(struct eg_dossiers *d, const struct eg_actor *a, const struct 
             break;
         }
         /* Two requests with one key at once: the other one won; answer with its dossier. */
-        if (rc == EG_ECONFLICT && n->idem_key && online && attempt == 0) {
+        if (rc == EG_ECONFLICT && n->idem_key && attempt == 0) {
             rc = idem_lookup(d, a->subject.account_id, n->idem_key, n->request_hash, out, msg);
             if (rc != EG_ENOTFOUND)
                 break;

@@ -208,9 +208,10 @@ EG_WUR enum eg_err eg_dossier_draft_submit(struct eg_dossiers *d, const struct e
 
 struct eg_dossier_act {
     enum eg_dossier_action action;
-    int version;                             /* the version the actor saw; another: EG_ECONFLICT */
-    const char *note;                        /* the reason or remark (required by refuse, send back,
-                                request supplement, reject, extend, stop, withdraw) */
+    int version; /* the version the actor saw; another: EG_ECONFLICT */
+    /* the reason or remark: required to refuse, send back, request a supplement, reject,
+     * extend and stop */
+    const char *note;
     int64_t assignee;                        /* assign: the officer */
     const char *new_due;                     /* extend: "YYYY-MM-DD", after the current due date */
     const struct eg_dossier_file_ref *files; /* supplement, result: files handed in */
@@ -366,5 +367,16 @@ EG_WUR enum eg_err eg_slip_book_pdf(const json_t *items, const char *unit_name, 
  */
 EG_WUR enum eg_err eg_dossier_assignees(struct eg_dossiers *d, const struct eg_actor *a,
                                         const char *code, json_t **out);
+/*
+ * What eg_dossier_create() would answer from its idempotency record alone,
+ * before anything is stored for a new try: EG_OK and the dossier (replayed
+ * set) when the actor's key was used by the same request (request_hash),
+ * EG_ECONFLICT when by another, EG_ENOTFOUND when never. A page calls it
+ * first, so that a browser's retry or a double click neither stores its files
+ * again nor is checked again (its files may belong to the dossier by now).
+ */
+EG_WUR enum eg_err eg_dossier_idem_find(struct eg_dossiers *d, const struct eg_actor *a,
+                                        const char *key, const char *request_hash,
+                                        struct eg_dossier_ref *out);
 
 #endif /* EG_DOSSIERS_H */

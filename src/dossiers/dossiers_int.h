@@ -158,6 +158,10 @@ const struct eg_calendar *ds_calendar_held(void);
 EG_WUR enum eg_err ds_form_check(const json_t *procedure, const json_t *form, int current_year,
                                  bool partial, json_t **clean, struct eg_buf *msg);
 
+/* A Vietnamese phone number (0 or +84, 10-11 digits) into out as 0xxxxxxxxx. */
+bool ds_phone_ok(const char *s, char out[16]);
+/* An email address of the usual shape, without spaces, quotes or angle brackets. */
+bool ds_email_ok(const char *s);
 /* Every required file field that is asked has a file. */
 EG_WUR enum eg_err ds_form_files_check(const json_t *procedure, const json_t *clean,
                                        const struct eg_dossier_file_ref *files, size_t n,

@@ -60,8 +60,8 @@ date_ok(const char *s)
 }
 
 /* A Vietnamese phone number: 0 and 9-10 digits, or +84 and 9-10 digits; spaces, dots, dashes. */
-static bool
-phone_ok(const char *s, char out[16])
+bool
+ds_phone_ok(const char *s, char out[16])
 {
     char digits[24];
     size_t n = 0;
@@ -88,8 +88,8 @@ phone_ok(const char *s, char out[16])
     return true;
 }
 
-static bool
-email_ok(const char *s)
+bool
+ds_email_ok(const char *s)
 {
     size_t n = strlen(s);
     const char *at = strchr(s, '@');
@@ -188,11 +188,11 @@ one_value(const json_t *f, const char *label, const json_t *v, int current_year,
         *out = json_string(tax);
     } else if (strcmp(type, "phone") == 0) {
         char phone[16];
-        if (!phone_ok(s, phone))
+        if (!ds_phone_ok(s, phone))
             return ds_say(msg, EG_EINVAL, "%s: số điện thoại không hợp lệ.", label);
         *out = json_string(phone);
     } else if (strcmp(type, "email") == 0) {
-        if (!email_ok(s))
+        if (!ds_email_ok(s))
             return ds_say(msg, EG_EINVAL, "%s: địa chỉ thư điện tử không hợp lệ.", label);
         *out = json_string(s);
     } else if (strcmp(type, "address") == 0) {

@@ -380,5 +380,12 @@ def test_openapi(ctx):
                     continue
                 r = s.request(m.upper(), concrete, body=b"{}" if m != "get" else None,
                               headers={"Content-Type": "application/json"} if m != "get" else {})
+                if r.status == 404 and ("/dossiers/" in p or "/drafts/" in p or "/track/" in p):
+                    # No dossier exists in a fresh demo: the handler's own 404 is the answer,
+                    # which must not be the router's "no such path".
+                    unknown = s.request("GET", "/api/v1/no-such-route-" + m)
+                    check(r.json()["error"]["message"] != unknown.json()["error"]["message"],
+                          f"openapi.json documents {m.upper()} {p} but no route answers it")
+                    continue
                 check(r.status not in (404, 405),
                       f"openapi.json documents {m.upper()} {p} but the server answers {r.status}")

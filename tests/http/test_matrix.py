@@ -17,13 +17,22 @@ written down here independently of the server (POLICY below):
   * nobody grants, revokes, disables or enables themselves; only a province_admin
     holding it over the unit grants or revokes province_admin; roles go to staff only;
     a grant also needs staff.manage over the person's own unit (an agency administers
-    its own staff); only a province_admin disables a province_admin.
+    its own staff); only a province_admin disables a province_admin;
+  * dossiers (src/dossiers/dossiers.h): a dossier is seen by its applicant and by staff
+    holding a dossier role (DOSSIER_ROLES) on its unit or above it, and by nobody else
+    (404, as if it did not exist); citizens and businesses submit online, only the desk
+    officer of the unit enters one at the counter; the applicant alone withdraws, the
+    desk alone receives; a draft is its applicant's only; the tracking view is public.
+    The matrix's own procedure 9.999991 is carried out by X and Y, with the default
+    process (examine, decide) at the receiving unit, so its dossiers stay in that unit.
 
 Expected status: allowed -> the route's success status (a few handlers answer a fixed
 non-2xx for the benign input the matrix sends: see Case.ok); not allowed -> 401 for
 anonymous, 403 for anyone signed in, or 404 where egov deliberately hides that an
 object exists. The routes that hide existence (HIDES_EXISTENCE): DELETE
-/api/v1/me/sessions/{id} and DELETE /api/v1/me/tokens/{id} with someone else's id.
+/api/v1/me/sessions/{id} and DELETE /api/v1/me/tokens/{id} with someone else's id,
+one's files, and the dossier and draft routes for a dossier one may not see (someone who
+sees a dossier but may not do an action gets 403).
 
 Channels: every cell is sent with a bearer token of scope 'read write admin' (made with
 `egov token create`); a sample of routes is sent again through a cookie session (with
@@ -83,6 +92,7 @@ POLICY = {
     "account.read": {"agency_admin", "province_admin"},
     "audit.read": {"province_admin"},
     "procedure.manage": {"province_admin"},
+    "report.read": {"department_head", "agency_leader", "agency_admin", "province_admin"},
 }
 STAFF_PERMS = set(POLICY)
 PRIVILEGED = {"department_head", "agency_leader", "agency_admin", "province_admin"}
@@ -91,7 +101,15 @@ MFA_SETUP_ROUTES = {("GET", "/api/v1/me"), ("POST", "/api/v1/me/totp"),
                     ("POST", "/api/v1/me/totp/confirm"), ("POST", "/api/v1/session/mfa"),
                     ("DELETE", "/api/v1/session")}
 HIDES_EXISTENCE = {("DELETE", "/api/v1/me/sessions/{id}"), ("DELETE", "/api/v1/me/tokens/{id}"),
-                   ("GET", "/api/v1/files/{id}")}
+                   ("GET", "/api/v1/files/{id}"), ("GET", "/api/v1/dossiers/{code}"),
+                   ("POST", "/api/v1/dossiers/{code}/actions"),
+                   ("GET", "/api/v1/dossiers/{code}/files/{id}"), ("GET", "/api/v1/drafts/{id}"),
+                   ("PUT", "/api/v1/drafts/{id}"), ("POST", "/api/v1/drafts/{id}/submit"),
+                   ("GET", "/api/v1/dossiers/{code}/slips/{n}")}
+# The roles that see the dossiers of the unit they are granted on (and below it): the
+# DOSSIER_STAFF mask of src/dossiers/dossiers_int.h, written here on purpose.
+DOSSIER_ROLES = {"desk_officer", "specialist", "department_head", "agency_leader", "clerk"}
+DOSSIER_PROCEDURE = "9.999991"
 # Routes also sent through a cookie session (with CSRF) for every signed-in actor.
 COOKIE_SAMPLE = {("GET", "/api/v1/me"), ("PATCH", "/api/v1/me"), ("GET", "/api/v1/me/sessions"),
                  ("GET", "/api/v1/me/tokens"), ("GET", "/api/v1/admin/accounts"),
@@ -99,7 +117,9 @@ COOKIE_SAMPLE = {("GET", "/api/v1/me"), ("PATCH", "/api/v1/me"), ("GET", "/api/v
                  ("POST", "/api/v1/admin/staff"), ("POST", "/api/v1/admin/accounts/{id}/roles"),
                  ("DELETE", "/api/v1/admin/role-grants/{id}"), ("POST", "/api/v1/org-units"),
                  ("PATCH", "/api/v1/org-units/{code}"), ("GET", "/api/v1/audit"),
-                 ("POST", "/api/v1/files"), ("GET", "/api/v1/files/{id}")}
+                 ("POST", "/api/v1/files"), ("GET", "/api/v1/files/{id}"),
+                 ("POST", "/api/v1/dossiers"), ("GET", "/api/v1/dossiers"),
+                 ("GET", "/api/v1/dossiers/{code}")}
 
 LEAK_CITIZEN, LEAK_AGENCY, LEAK_ESCALATION = "cross-citizen", "cross-agency", "escalation"
 
@@ -249,6 +269,8 @@ class Matrix:
         self.uniq = random.getrandbits(20)
         self.token_owner = {}    # token id -> account id
         self.session_lists = {}  # actor label -> set of session ids seen in GET /me/sessions
+        self.dossiers, self.dfiles, self.drafts, self.d = {}, {}, {}, {}
+        self.own_drafts = {}     # actor label -> draft ids made by the submit rows
 
     # -- plumbing
     def cli(self, args, input=None):
@@ -474,11 +496,69 @@ class Matrix:
         r = self.as_prov("POST", "/api/v1/admin/procedures?publish=true",
                          self.procedure_fixture("9.999990"))
         eq(r.status, 201, f"creating the matrix's procedure: {short(r.body)}")
+        self.dossier_setup()
         # The tree as the public directory shows it must be the one the oracle assumes.
         for code, parent in self.parent.items():
             r = self.s.get(f"/api/v1/org-units/{code}")
             eq(r.status, 200, f"GET /api/v1/org-units/{code}")
             eq((r.json().get("parent") or {}).get("code"), parent, f"parent of {code}")
+
+    def dossier_setup(self):
+        """The matrix's dossier procedure (carried out by X and Y, online, for citizens and
+        businesses), a dossier of A's and one of B's at X and one of C's at Y, each with a
+        file, and two drafts of each of A, B and C (the first to read and change, the
+        second left alone as the victim of others' attempts)."""
+        r = self.as_prov("POST", "/api/v1/admin/procedures?publish=true",
+                         dict(self.procedure_fixture(DOSSIER_PROCEDURE), level="province",
+                              agencies=[X, Y], applicants=["citizen", "business"],
+                              online_level="full"))
+        eq(r.status, 201, f"creating the matrix's dossier procedure: {short(r.body)}")
+        self.dossiers = {}   # code -> (unit, applicant account id or None)
+        self.dfiles = {}     # code -> (attachment id, bytes)
+        self.drafts = {}     # applicant label -> [draft ids]
+        self.d = {}          # "A", "B", "C" -> code
+        for who, unit, key in ((self.A, X, "A"), (self.B, X, "B"), (self.C, Y, "C")):
+            data = make_pdf(f"matrix dossier file {who.label} {self.uniq}")
+            r = self.http("POST", "/api/v1/files?filename=don.pdf", ("application/pdf", data),
+                          bearer=who.token)
+            eq(r.status, 201, f"{who.label} uploads a dossier file ({short(r.body)})")
+            fid = r.json()["id"]
+            r = self.http("POST", "/api/v1/dossiers",
+                          self.dossier_body(unit, files=[{"id": fid, "component": 0}]),
+                          bearer=who.token)
+            eq(r.status, 201, f"{who.label} submits a dossier to {unit} ({short(r.body)})")
+            code = r.json()["code"]
+            self.dossiers[code] = (unit, who.id)
+            self.dfiles[code] = (fid, data)
+            self.d[key] = code
+            self.drafts[who.label] = [self.new_draft(who) for _ in range(2)]
+
+    @staticmethod
+    def dossier_body(unit, channel="online", files=()):
+        b = {"procedure": DOSSIER_PROCEDURE, "agency": unit, "form": {}, "files": list(files)}
+        if channel != "online":
+            b.update(channel=channel, applicant={"name": "Người nộp tại quầy"})
+        return b
+
+    def new_draft(self, who):
+        r = self.http("POST", "/api/v1/dossiers", dict(self.dossier_body(X), draft=True),
+                      bearer=who.token)
+        eq(r.status, 201, f"{who.label} saves a draft ({short(r.body)})")
+        return r.json()["id"]
+
+    def sees_dossier(self, actor, code):
+        """The oracle: the applicant, or a dossier role on the dossier's unit or above."""
+        unit, applicant = self.dossiers[code]
+        if actor.anonymous:
+            return False
+        if applicant is not None and actor.id == applicant:
+            return True
+        up = self.ancestors(unit)
+        return actor.kind == "staff" and any(r in DOSSIER_ROLES and u in up
+                                             for r, u in actor.grants)
+
+    def dossier_leak(self, actor):
+        return LEAK_AGENCY if actor.kind == "staff" else LEAK_CITIZEN
 
     @staticmethod
     def procedure_fixture(code):
@@ -823,6 +903,216 @@ class Matrix:
                                   leak=self.leak_of(actor, owner), deny=404, verify=v))
             return cases
 
+        # -- dossiers: the applicant and the staff of the dossier's unit see it; anyone else
+        # gets 404 as if it did not exist (someone who sees it but may not act: 403).
+        def register_new(unit, applicant):
+            def after(r):
+                if r.status == 201 and r.json().get("code"):
+                    self.dossiers[r.json()["code"]] = (unit, applicant)
+            return after
+
+        def answered_in(unit):
+            def v(r):
+                code = r.json().get("code") or ""
+                return None if code.startswith(unit + "-") else f"answered dossier {code!r}"
+            return v
+
+        @add("POST", "/api/v1/dossiers", "signed_in")
+        def _(actor):
+            applicant = actor.kind in ("citizen", "business")
+            desk = {u for u in (X, Y) if self.holds_role(actor, "desk_officer", u)}
+            return [Case("an online submission to X (citizens and businesses)", applicant, 201,
+                         simple("POST", "/api/v1/dossiers", self.dossier_body(X)),
+                         leak=LEAK_ESCALATION, verify=answered_in(X),
+                         after=register_new(X, actor.id)),
+                    Case("a counter intake at X (its desk only)", X in desk, 201,
+                         simple("POST", "/api/v1/dossiers", self.dossier_body(X, "counter")),
+                         leak=LEAK_AGENCY, verify=answered_in(X), after=register_new(X, None)),
+                    Case("a counter intake at Y (its desk only)", Y in desk, 201,
+                         simple("POST", "/api/v1/dossiers", self.dossier_body(Y, "counter")),
+                         leak=LEAK_AGENCY, verify=answered_in(Y), after=register_new(Y, None))]
+
+        @add("GET", "/api/v1/dossiers", "signed_in")
+        def _(actor):
+            def listing(queue):
+                def v(r):
+                    j = r.json()
+                    items = j.get("items", [])
+                    if j.get("total", 0) > len(items):
+                        return f"{j.get('total')} dossiers but {len(items)} on the page"
+                    got = {it.get("code") for it in items if it.get("code")}
+                    if queue == "mine":
+                        want = {c for c, (_, a) in self.dossiers.items() if a == actor.id}
+                        drafts = {it.get("id") for it in items if not it.get("code")}
+                        foreign = drafts - set(self.drafts.get(actor.label, [])) - \
+                            self.own_drafts.get(actor.label, set())
+                        if foreign:
+                            return f"lists drafts {sorted(foreign)} that are not the caller's"
+                    else:
+                        want = {c for c in self.dossiers if self.sees_dossier(actor, c)}
+                    if got - want:
+                        return f"lists dossiers it may not see: {sorted(got - want)}"
+                    if want - got:
+                        return f"leaves out dossiers it may see: {sorted(want - got)}"
+                    return None
+                return v
+            staff = actor.kind == "staff"
+            return [Case("one's own dossiers (queue=mine)", not actor.anonymous and not staff,
+                         200, simple("GET", "/api/v1/dossiers?queue=mine&limit=100"),
+                         leak=LEAK_CITIZEN, verify=listing("mine")),
+                    Case("the staff's dossiers (queue=all)", staff, 200,
+                         simple("GET", "/api/v1/dossiers?queue=all&limit=100"),
+                         leak=LEAK_AGENCY if staff else LEAK_CITIZEN, verify=listing("all"))]
+
+        def dossier_objects(actor):
+            """(label, code, applicant's Actor) of the matrix's three dossiers."""
+            return [(("own" if owner is actor else f"{owner.label}'s") + f" dossier at {where}",
+                     self.d[key], owner)
+                    for owner, where, key in ((self.A, "X", "A"), (self.B, "X", "B"),
+                                              (self.C, "Y", "C"))]
+
+        @add("GET", "/api/v1/dossiers/{code}", "signed_in")
+        def _(actor):
+            cases = []
+            for label, code, owner in dossier_objects(actor):
+                def v(r, code=code, owner=owner):
+                    j = r.json()
+                    got = (j.get("code"), (j.get("applicant") or {}).get("account"))
+                    return None if got == (code, owner.id) else f"answered {got}"
+                cases.append(Case(label, self.sees_dossier(actor, code), 200,
+                                  simple("GET", f"/api/v1/dossiers/{code}"),
+                                  leak=self.dossier_leak(actor), deny=404, verify=v))
+            return cases
+
+        @add("POST", "/api/v1/dossiers/{code}/actions", "signed_in")
+        def _(actor):
+            # At a version long gone: those allowed get 409 (the rule let them through, the
+            # version did not), so nothing ever changes.
+            cases = []
+            for label, code, owner in dossier_objects(actor):
+                unit = self.dossiers[code][0]
+                sees = self.sees_dossier(actor, code)
+                for action, body, may in (
+                        ("withdraw", {"note": "Thử ma trận."}, actor is owner),
+                        ("receive", {}, self.holds_role(actor, "desk_officer", unit))):
+                    cases.append(Case(f"{label}: {action} at a stale version (409 when allowed)",
+                                      may, 409,
+                                      simple("POST", f"/api/v1/dossiers/{code}/actions",
+                                             dict(body, action=action, version=9999)),
+                                      leak=self.dossier_leak(actor), deny=403 if sees else 404,
+                                      cookie=False))
+            return cases
+
+        @add("GET", "/api/v1/dossiers/{code}/files/{id}", "signed_in")
+        def _(actor):
+            cases = []
+            for label, code, owner in dossier_objects(actor):
+                fid, data = self.dfiles[code]
+
+                def v(r, data=data):
+                    return None if r.body == data else "not the dossier's file"
+                cases.append(Case(f"{label}, its file", self.sees_dossier(actor, code), 200,
+                                  simple("GET", f"/api/v1/dossiers/{code}/files/{fid}"),
+                                  leak=self.dossier_leak(actor), deny=404, verify=v))
+            fid, _ = self.dfiles[self.d["C"]]
+            cases.append(Case("A's dossier with the file of C's dossier", False, 200,
+                              simple("GET", f"/api/v1/dossiers/{self.d['A']}/files/{fid}"),
+                              leak=self.dossier_leak(actor), deny=404))
+            return cases
+
+        def draft_objects(actor):
+            """(label, draft id, applicant's Actor, mine): one's own first draft, and A's or
+            B's first draft as someone else's."""
+            out = []
+            if actor.label in self.drafts:
+                out.append(("own draft", self.drafts[actor.label][0], actor, True))
+            victim = self.B if actor is self.A else self.A
+            out.append((f"{victim.label}'s draft", self.drafts[victim.label][0], victim, False))
+            return out
+
+        def still_draft(owner, did):
+            def v(r):
+                r2 = self.http("GET", f"/api/v1/drafts/{did}", bearer=owner.token)
+                if r2.status != 200 or r2.json().get("status") != "draft":
+                    return f"{owner.label}'s draft {did} is gone ({r2.status})"
+                return None
+            return v
+
+        @add("GET", "/api/v1/drafts/{id}", "signed_in")
+        def _(actor):
+            cases = []
+            for label, did, owner, mine in draft_objects(actor):
+                def v(r, did=did):
+                    j = r.json()
+                    got = (j.get("id"), j.get("status"))
+                    return None if got == (did, "draft") else f"answered {got}"
+                cases.append(Case(label, mine, 200, simple("GET", f"/api/v1/drafts/{did}"),
+                                  leak=self.dossier_leak(actor), deny=404, verify=v))
+            return cases
+
+        @add("PUT", "/api/v1/drafts/{id}", "signed_in")
+        def _(actor):
+            cases = []
+            for label, did, owner, mine in draft_objects(actor):
+                cases.append(Case(label, mine, 200,
+                                  simple("PUT", f"/api/v1/drafts/{did}", {"form": {}}),
+                                  leak=self.dossier_leak(actor), deny=404,
+                                  intact=still_draft(owner, did)))
+            return cases
+
+        @add("POST", "/api/v1/drafts/{id}/submit", "signed_in")
+        def _(actor):
+            cases = []
+            if actor.label in self.drafts:
+                st = {}
+
+                def build(st=st):
+                    st["id"] = self.new_draft(actor)
+                    self.own_drafts.setdefault(actor.label, set()).add(st["id"])
+                    return ("POST", f"/api/v1/drafts/{st['id']}/submit", None)
+
+                def after(r):
+                    if r.status == 200 and r.json().get("code"):
+                        self.dossiers[r.json()["code"]] = (X, actor.id)
+                cases.append(Case("a new draft of one's own", True, 200, build,
+                                  leak=LEAK_ESCALATION, verify=answered_in(X), after=after))
+            victim = self.B if actor is self.A else self.A
+            did = self.drafts[victim.label][1]
+            cases.append(Case(f"{victim.label}'s draft", False, 200,
+                              simple("POST", f"/api/v1/drafts/{did}/submit"),
+                              leak=self.dossier_leak(actor), deny=404,
+                              intact=still_draft(victim, did)))
+            return cases
+
+        @add("GET", "/api/v1/dossiers/{code}/slips/{n}", "signed_in")
+        def _(actor):
+            # The matrix's dossiers are only submitted: no slip yet. Whoever may see the dossier
+            # is told so; anyone else is told there is no such dossier (nothing about it leaks).
+            def told_no_slip(r):
+                return None if "phiếu" in r.json()["error"]["message"] else "not about the slip"
+
+            def told_no_dossier(r):
+                msg = r.json()["error"]["message"] if r.body.startswith(b"{") else ""
+                return "the answer shows the dossier exists" if "phiếu" in msg else None
+            cases = []
+            for label, code, owner in dossier_objects(actor):
+                cases.append(Case(f"{label}: the receipt slip before receipt",
+                                  self.sees_dossier(actor, code), 404,
+                                  simple("GET", f"/api/v1/dossiers/{code}/slips/1"),
+                                  leak=self.dossier_leak(actor), deny=404, verify=told_no_slip,
+                                  intact=told_no_dossier))
+            return cases
+
+        @add("GET", "/api/v1/track/{code}", "public")
+        def _(actor):
+            def v(r):
+                for secret in (self.A.label, self.A.login, "@example.vn"):
+                    if secret in r.text:
+                        return f"the public view shows {secret!r}"
+                return None
+            return [Case("citizen A's dossier (public view)", True, 200,
+                         simple("GET", f"/api/v1/track/{self.d['A']}"), verify=v)]
+
         # -- administration: the object's unit decides.
         @add("GET", "/api/v1/admin/accounts/{id}", "account.read")
         def _(actor):
@@ -1024,6 +1314,32 @@ class Matrix:
             return [Case("retiring an unknown procedure (404)", manage(actor), 404,
                          simple("POST", "/api/v1/admin/procedures/9.999999/retire"),
                          leak=LEAK_ESCALATION)]
+
+        @add("GET", "/api/v1/admin/procedures/{code}/process", "procedure.manage")
+        def _(actor):
+            return [Case("a procedure's process", manage(actor), 200,
+                         simple("GET", "/api/v1/admin/procedures/1.001193/process"),
+                         leak=LEAK_ESCALATION)]
+
+        @add("PUT", "/api/v1/admin/procedures/{code}/process", "procedure.manage")
+        def _(actor):
+            body = {"steps": [{"id": "xu_ly", "name": "Xử lý hồ sơ", "unit": "agency",
+                               "role": "specialist", "days": 1, "decides": True}]}
+            return [Case("a new version of a procedure's process", manage(actor), 200,
+                         simple("PUT", "/api/v1/admin/procedures/1.001193/process", body),
+                         leak=LEAK_ESCALATION)]
+
+        # -- statistics: report.read on the unit asked for (the root for the province).
+        @add("GET", "/api/v1/reports", "report.read")
+        def _(actor):
+            cases = []
+            for label, unit in (("agency X's report", X), ("agency Y's report", Y),
+                                ("the province's report", ROOT)):
+                q = f"from=2026-01-01&to=2026-12-31&agency={unit}"
+                cases.append(Case(label, self.holds(actor, "report.read", unit), 200,
+                                  simple("GET", f"/api/v1/reports?{q}"),
+                                  leak=LEAK_AGENCY))
+            return cases
 
         @add("POST", "/api/v1/admin/procedure-catalogue", "procedure.manage")
         def _(actor):

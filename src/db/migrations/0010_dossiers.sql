@@ -126,12 +126,14 @@ CREATE TABLE dossier_file (
     PRIMARY KEY (dossier_id, attachment_id)
 );
 
--- Idempotency-Key of a submission: a retried request finds its dossier.
+-- Idempotency-Key of a submission: a retried request finds its dossier. The key is
+-- claimed first in the submitting transaction (dossier_id set before it commits), so a
+-- concurrent retry waits on it or sees it, never creates a second dossier.
 CREATE TABLE dossier_idempotency (
     account_id BIGINT NOT NULL REFERENCES account (id),
     idem_key VARCHAR(255) NOT NULL,
     request_hash TEXT NOT NULL,
-    dossier_id BIGINT NOT NULL REFERENCES dossier (id),
+    dossier_id BIGINT REFERENCES dossier (id),
     created_ms BIGINT NOT NULL,
     PRIMARY KEY (account_id, idem_key)
 );
