@@ -138,9 +138,10 @@ files_json(struct eg_tx *tx, int64_t id, json_t **out)
         return EG_ENOMEM;
     enum eg_err rc = eg_tx_prepare(
         tx,
-        "SELECT a.id, a.filename, a.detected_type, b.size, f.component, f.field, f.event_id "
+        "SELECT a.id, a.filename, a.detected_type, b.size, f.component, f.field, e.action "
         "FROM dossier_file f JOIN attachment a ON a.id = f.attachment_id "
-        "JOIN file_blob b ON b.sha256 = a.blob_sha256 WHERE f.dossier_id = ? ORDER BY a.id",
+        "JOIN file_blob b ON b.sha256 = a.blob_sha256 LEFT JOIN dossier_event e ON e.id = "
+        "f.event_id WHERE f.dossier_id = ? ORDER BY a.id",
         &st);
     if (rc == EG_OK)
         rc = eg_stmt_bind_i64(st, 1, id);
@@ -150,7 +151,7 @@ files_json(struct eg_tx *tx, int64_t id, json_t **out)
             eg_stmt_text(st, 1), "type", eg_stmt_text(st, 2), "size",
             (json_int_t)eg_stmt_i64(st, 3), "component", (json_int_t)eg_stmt_i64(st, 4), "field",
             eg_stmt_is_null(st, 5) ? json_null() : json_string(eg_stmt_text(st, 5)), "supplement",
-            !eg_stmt_is_null(st, 6));
+            !eg_stmt_is_null(st, 6) && strcmp(eg_stmt_text(st, 6), "supplement") == 0);
         if (!f || json_array_append_new(arr, f) != 0) {
             eg_stmt_reset(st);
             rc = EG_ENOMEM;

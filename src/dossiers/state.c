@@ -15,7 +15,7 @@ static const struct {
     [EG_DS_RESULT_READY] = {"result_ready", "Đã xử lý xong", "Result ready", 9},
     [EG_DS_RETURNED] = {"returned", "Đã trả kết quả", "Result returned", 10},
     [EG_DS_REFUSED] = {"refused", "Không được tiếp nhận", "Refused at intake", 3},
-    [EG_DS_WITHDRAWN] = {"withdrawn", "Công dân đã rút hồ sơ", "Withdrawn", 7},
+    [EG_DS_WITHDRAWN] = {"withdrawn", "Người nộp đã rút hồ sơ", "Withdrawn", 7},
     [EG_DS_STOPPED] = {"stopped", "Dừng xử lý", "Stopped", 8},
 };
 

@@ -3,6 +3,10 @@
 
 #define MFA_ANY (EG_GATE_MFA_STEP | EG_GATE_MFA_SETUP)
 #define FORM EG_GATE_FORM
+/* A multipart form with files: streamed to the spool, its CSRF token in the "csrf" field. */
+#define UPLOAD (EG_GATE_UPLOAD | EG_GATE_FORM)
+#define MiB (KiB * KiB)
+#define UPLOAD_MAX (100 * MiB) /* one submission: up to 16 files (http/) of 10-20 MB */
 
 /*
  * Public pages stay reachable for a session that still owes its second factor
@@ -22,8 +26,44 @@ static const struct eg_gated_route pages[] = {
      "Mẫu tờ khai để in, từ biểu mẫu của thủ tục", MFA_ANY},
     {"GET", "/procedures/{code}/form.pdf", "public", pg_procedure_form_pdf, NULL, 0,
      "Tờ khai dạng PDF (A4) để tải về", MFA_ANY},
-    {"GET", "/procedures/{code}/submit", "public", pg_procedure_submit, NULL, 0,
-     "Nộp hồ sơ trực tuyến (chưa mở: cách nộp tại Bộ phận Một cửa)", MFA_ANY},
+    {"GET", "/procedures/{code}/submit", "public", pg_dossier_submit, NULL, 0,
+     "Nộp hồ sơ trực tuyến: biểu mẫu của thủ tục (chưa đăng nhập, cán bộ, thủ tục không trực "
+     "tuyến: cách nộp tại Bộ phận Một cửa)",
+     MFA_ANY},
+    {"POST", "/procedures/{code}/submit", "signed_in", pg_dossier_submit_post, NULL, UPLOAD_MAX,
+     "Nộp hồ sơ trực tuyến hoặc lưu nháp (multipart, kèm tệp)", UPLOAD},
+    {"GET", "/drafts/{id}", "signed_in", pg_dossier_draft, NULL, 0, "Tiếp tục một bản nháp", 0},
+    {"POST", "/drafts/{id}", "signed_in", pg_dossier_draft_post, NULL, UPLOAD_MAX,
+     "Lưu hoặc nộp một bản nháp (multipart, kèm tệp)", UPLOAD},
+    {"GET", "/dossiers", "signed_in", pg_dossiers_mine, NULL, 0, "Hồ sơ của tôi", 0},
+    {"GET", "/dossiers/{code}", "signed_in", pg_dossier_mine, NULL, 0,
+     "Một hồ sơ của người nộp: trạng thái, tiến trình, tệp, bổ sung, rút hồ sơ", 0},
+    {"GET", "/dossiers/{code}/submitted", "signed_in", pg_dossier_submitted, NULL, 0,
+     "Xác nhận đã nộp hồ sơ", 0},
+    {"POST", "/dossiers/{code}/supplement", "signed_in", pg_dossier_supplement_post, NULL,
+     UPLOAD_MAX, "Nộp bổ sung hồ sơ (tệp và ghi chú)", UPLOAD},
+    {"GET", "/dossiers/{code}/withdraw", "signed_in", pg_dossier_withdraw, NULL, 0,
+     "Rút hồ sơ: xác nhận và lý do", 0},
+    {"POST", "/dossiers/{code}/withdraw", "signed_in", pg_dossier_withdraw_post, NULL, 8 * KiB,
+     "Rút hồ sơ", FORM},
+    {"GET", "/dossiers/{code}/files/{id}", "signed_in", pg_dossier_file, NULL, 0,
+     "Tải một tệp của hồ sơ (người nộp, cán bộ xử lý)", 0},
+    {"GET", "/dossiers/{code}/slips/{n}", "signed_in", pg_dossier_slip, NULL, 0,
+     "Phiếu của hồ sơ (PDF): 01 tiếp nhận ... 06 kiểm soát", 0},
+    {"GET", "/desk", "signed_in", pg_desk, NULL, 0, "Xử lý hồ sơ: các hàng đợi của cán bộ", 0},
+    {"GET", "/desk/dossiers/{code}", "signed_in", pg_desk_dossier, NULL, 0,
+     "Một hồ sơ cho cán bộ: thông tin và các thao tác được phép", 0},
+    {"POST", "/desk/dossiers/{code}/act", "signed_in", pg_desk_act_post, NULL, 8 * KiB,
+     "Một thao tác trên hồ sơ (tiếp nhận, chuyển, phê duyệt ...)", FORM},
+    {"GET", "/desk/intake", "signed_in", pg_desk_intake, NULL, 0,
+     "Tiếp nhận hồ sơ tại quầy: chọn thủ tục", 0},
+    {"GET", "/desk/intake/{code}", "signed_in", pg_desk_intake_form, NULL, 0,
+     "Tiếp nhận hồ sơ tại quầy: biểu mẫu", 0},
+    {"POST", "/desk/intake/{code}", "signed_in", pg_desk_intake_post, NULL, UPLOAD_MAX,
+     "Tiếp nhận hồ sơ tại quầy (multipart, kèm bản quét)", UPLOAD},
+    {"GET", "/tra-cuu", "public", pg_track, NULL, 0, "Tra cứu hồ sơ theo mã", MFA_ANY},
+    {"GET", "/tra-cuu/{code}", "public", pg_track_code, NULL, 0,
+     "Tình trạng một hồ sơ (không có dữ liệu cá nhân)", MFA_ANY},
     {"GET", "/signup", "public", pg_signup, NULL, 0, "Đăng ký tài khoản", MFA_ANY},
     {"POST", "/signup", "public", pg_signup_post, NULL, 16 * KiB, "Đăng ký tài khoản",
      FORM | MFA_ANY},

@@ -19,7 +19,7 @@ function test(name, fn) {
 }
 const S = {}; // what the tests hand on to each other
 
-for (const f of ['t_public.js', 't_citizen.js', 't_admin.js', 't_catalogue.js'])
+for (const f of ['t_public.js', 't_citizen.js', 't_admin.js', 't_catalogue.js', 't_dossiers.js'])
   require(path.join(__dirname, f))(test, S, L);
 
 async function main() {

@@ -116,7 +116,8 @@ module.exports = (test, S, L) => {
     await Promise.all([page.waitForNavigation(), page.click('main a.button:has-text("Nộp trực tuyến")')]);
     eq(pathOf(page), `/procedures/${BIRTH}/submit`, 'the submit page');
     const sub = await text(page, 'main');
-    check(sub.includes('phiên bản tới') && sub.includes('Bộ phận Một cửa'), 'the submit page says what to do today');
+    check(sub.includes('Đăng nhập để nộp trực tuyến') && sub.includes('Bộ phận Một cửa'),
+          'the submit page asks to sign in and says how to submit at the desk');
     await visit(page, 'procedure submit');
   });
 
