@@ -345,6 +345,9 @@ me(struct page *pg)
         }
         if (any)
             json_object_set_new(me, "admin", json_true());
+        if (c->who.kind == EG_ACCOUNT_STAFF &&
+            eg_access_decide(tx, &c->subject, EG_PERM_REPORT_READ, NULL) == EG_OK)
+            json_object_set_new(me, "can_reports", json_true());
     }
     eg_tx_rollback(tx);
     json_object_set_new(pg->ctx, "me", me);

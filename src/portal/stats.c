@@ -89,6 +89,7 @@ pg_stats(struct eg_call *c, void *ctx)
 {
     struct page pg;
     pg_begin(&pg, c, ctx);
+    json_object_set_new(pg.ctx, "nav_stats", json_true());
     json_t *v = json_object_get(pg.ctx, "v");
     char dfrom[EG_DATE_STR], dto[EG_DATE_STR], dscope[40];
     this_month(c->now_ms, dfrom, dto);
