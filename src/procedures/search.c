@@ -485,7 +485,8 @@ run_text(struct eg_tx *tx, const struct eg_procedure_query *q, const struct term
     if (rc == EG_OK && cs.n > 0)
         rc = mark_phrases(tx, t, &cs);
     if (rc == EG_OK) {
-        qsort(cs.v, cs.n, sizeof(*cs.v), rank_cmp);
+        if (cs.n > 1) /* qsort's base may not be NULL, even for nothing */
+            qsort(cs.v, cs.n, sizeof(*cs.v), rank_cmp);
         rc = page_items(tx, q, &cs, items);
     }
     *total = (int64_t)cs.n;
