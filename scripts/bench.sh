@@ -3,7 +3,7 @@
 # (../shared/docs/PERFORMANCE.md). A benchmark, not a test: it exits 0 whatever the timings
 # and 1 only when something could not run (a tool missing, a server not starting).
 #
-#   scripts/bench.sh [SECTION...]     default: every section (healthz login search)
+#   scripts/bench.sh [SECTION...]     default: every section (healthz login search track submit dossier_scale)
 #
 # Environment (defaults in brackets):
 #   BENCH_DURATION [10s]  BENCH_WARMUP [2s]  BENCH_ROUNDS [3]  BENCH_CONNS [50]
@@ -24,7 +24,7 @@ BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bench/lib.sh
 . "$BENCH_ROOT/bench/lib.sh"
 
-BENCH_ALL_SECTIONS=(healthz login search)
+BENCH_ALL_SECTIONS=(healthz login search track submit dossier_scale)
 
 usage() {
   awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"

@@ -483,7 +483,7 @@ get(struct eg_dossiers *d, const struct eg_actor *a, const char *code, int64_t i
     rc = ds_load_row(tx, code, id, false, &r);
     if (rc == EG_OK && view == EG_VIEW_PUBLIC && r.state == EG_DS_DRAFT)
         rc = EG_ENOTFOUND;
-    if (rc == EG_OK)
+    if (rc == EG_OK && view == EG_VIEW_FULL)
         rc = ds_load_process(tx, &r, &p);
     if (rc == EG_OK && view == EG_VIEW_FULL) {
         rc = ds_who_is(tx, a, &r, &p, &w);
@@ -492,8 +492,16 @@ get(struct eg_dossiers *d, const struct eg_actor *a, const char *code, int64_t i
         if (rc == EG_OK && id && !w.applicant)
             rc = EG_ENOTFOUND; /* drafts: their applicant only */
     }
-    if (rc == EG_OK)
+    if (rc == EG_OK && view == EG_VIEW_FULL) {
         rc = eg_procedure_document_tx(tx, r.procedure_code, r.procedure_version, &doc);
+    } else if (rc == EG_OK) {
+        /* The public page needs the name only: the procedure's row, not its whole document. */
+        char name[1024];
+        rc = eg_procedure_name_tx(tx, r.procedure_code, name, sizeof(name));
+        doc = rc == EG_OK ? json_pack("{s:s}", "name", name) : NULL;
+        if (rc == EG_OK && !doc)
+            rc = EG_ENOMEM;
+    }
     if (rc == EG_OK) {
         o = base_json(&r, doc, lang);
         rc = o ? EG_OK : EG_ENOMEM;

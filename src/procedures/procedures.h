@@ -118,6 +118,8 @@ EG_WUR enum eg_err eg_procedure_versions(struct eg_db *db, const char *code, jso
  */
 EG_WUR enum eg_err eg_procedure_document(struct eg_db *db, const char *code, int version,
                                          json_t **out);
+/* The current name of a procedure, without reading its document (a status page). EG_ENOTFOUND. */
+EG_WUR enum eg_err eg_procedure_name_tx(struct eg_tx *tx, const char *code, char *out, size_t n);
 /* The same inside the caller's transaction (a dossier's action reads its procedure's rules). */
 EG_WUR enum eg_err eg_procedure_document_tx(struct eg_tx *tx, const char *code, int version,
                                             json_t **out);

@@ -872,6 +872,24 @@ eg_procedure_document(struct eg_db *db, const char *code, int version, json_t **
 }
 
 enum eg_err
+eg_procedure_name_tx(struct eg_tx *tx, const char *code, char *out, size_t n)
+{
+    struct eg_stmt *st;
+    bool row = false;
+    out[0] = '\0';
+    enum eg_err rc = eg_tx_prepare(tx, "SELECT name FROM procedure WHERE code = ?", &st);
+    if (rc == EG_OK)
+        rc = eg_stmt_bind_text(st, 1, code, strlen(code));
+    if (rc == EG_OK)
+        rc = eg_stmt_step(st, &row);
+    if (rc == EG_OK && row) {
+        snprintf(out, n, "%s", eg_stmt_text(st, 0));
+        eg_stmt_reset(st);
+    }
+    return rc == EG_OK && !row ? EG_ENOTFOUND : rc;
+}
+
+enum eg_err
 eg_procedure_document_tx(struct eg_tx *tx, const char *code, int version, json_t **out)
 {
     *out = NULL;

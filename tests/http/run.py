@@ -29,7 +29,7 @@ import harness  # noqa: E402
 MODULES = ["test_basics", "test_directory", "test_limits", "test_static", "test_log",
            "test_cli", "test_shutdown", "test_auth", "test_tokens", "test_totp", "test_pii",
            "test_matrix", "test_procedures", "test_files", "test_calendar", "test_dossiers",
-           "test_reports", "test_notices"]
+           "test_reports", "test_notices", "test_crash_dossiers"]
 
 
 def collect(pattern):
