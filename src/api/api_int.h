@@ -73,6 +73,9 @@ void eg_api_draft_put(struct eg_call *c, void *ctx);
 void eg_api_draft_submit(struct eg_call *c, void *ctx);
 void eg_api_track(struct eg_req *r, void *ctx);
 
+/* procedure.manage on the root unit (the catalogue is the province's); answered when not. */
+bool eg_api_catalogue_keeper(struct eg_call *c);
+
 /* Processes of procedures (processes.c). */
 void eg_api_admin_process(struct eg_call *c, void *ctx);
 void eg_api_admin_process_put(struct eg_call *c, void *ctx);

@@ -208,8 +208,8 @@ eg_api_procedure_export(struct eg_req *r, void *ctx)
 /* ---- administration ---------------------------------------------------------------- */
 
 /* May the caller keep the catalogue? Decided on the root unit; answered when not. */
-static bool
-allowed(struct eg_call *c)
+bool
+eg_api_catalogue_keeper(struct eg_call *c)
 {
     struct eg_tx *tx;
     int64_t root = 0;
@@ -264,7 +264,7 @@ eg_api_admin_procedures(struct eg_call *c, void *ctx)
     (void)ctx;
     struct eg_procedure_query q;
     long long page, per_page;
-    if (!allowed(c) || !read_query(c->req, &q, &page, &per_page))
+    if (!eg_api_catalogue_keeper(c) || !read_query(c->req, &q, &page, &per_page))
         return;
     q.include_drafts = true;
     const char *retired = eg_req_query(c->req, "retired");
@@ -277,7 +277,7 @@ void
 eg_api_admin_procedure(struct eg_call *c, void *ctx)
 {
     (void)ctx;
-    if (!allowed(c))
+    if (!eg_api_catalogue_keeper(c))
         return;
     const char *code = eg_req_param(c->req, "code");
     json_t *doc = NULL, *versions = NULL;
@@ -304,7 +304,7 @@ eg_api_admin_procedure(struct eg_call *c, void *ctx)
 static void
 store(struct eg_call *c, const char *path_code)
 {
-    if (!allowed(c))
+    if (!eg_api_catalogue_keeper(c))
         return;
     json_t *doc;
     if (eg_api_read_json(c->req, &doc) != EG_OK)
@@ -375,7 +375,7 @@ eg_api_admin_procedure_put(struct eg_call *c, void *ctx)
 static void
 change(struct eg_call *c, bool retire)
 {
-    if (!allowed(c))
+    if (!eg_api_catalogue_keeper(c))
         return;
     const char *code = eg_req_param(c->req, "code");
     long long version = 0;
@@ -436,7 +436,7 @@ void
 eg_api_admin_procedure_import(struct eg_call *c, void *ctx)
 {
     (void)ctx;
-    if (!allowed(c))
+    if (!eg_api_catalogue_keeper(c))
         return;
     json_t *cat;
     if (eg_api_read_json(c->req, &cat) != EG_OK)

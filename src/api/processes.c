@@ -6,30 +6,10 @@
  */
 #include "api_int.h"
 
-#include "directory/directory.h"
 #include "procedures/procedures.h"
 
 #include <stdio.h>
 #include <string.h>
-
-/* procedure.manage on the root unit, as for the catalogue; answered when not. */
-static bool
-allowed(struct eg_call *c)
-{
-    struct eg_tx *tx;
-    int64_t root = 0;
-    enum eg_err rc = eg_db_begin(c->db, EG_TX_READ, &tx);
-    if (rc == EG_OK) {
-        rc = eg_org_unit_root(tx, &root);
-        eg_tx_rollback(tx);
-    }
-    if (rc != EG_OK) {
-        eg_resp_err(c->req, rc, NULL);
-        return false;
-    }
-    struct eg_access_target t = {root, 0};
-    return eg_gate_allow(c, EG_PERM_PROCEDURE_MANAGE, &t) == EG_OK;
-}
 
 static bool
 procedure_exists(struct eg_call *c, const char *code)
@@ -53,7 +33,7 @@ eg_api_admin_process(struct eg_call *c, void *ctx)
 {
     (void)ctx;
     const char *code = eg_req_param(c->req, "code");
-    if (!allowed(c) || !procedure_exists(c, code))
+    if (!eg_api_catalogue_keeper(c) || !procedure_exists(c, code))
         return;
     struct eg_tx *tx;
     int64_t id = 0;
@@ -87,7 +67,7 @@ eg_api_admin_process_put(struct eg_call *c, void *ctx)
 {
     (void)ctx;
     const char *code = eg_req_param(c->req, "code");
-    if (!allowed(c) || !procedure_exists(c, code))
+    if (!eg_api_catalogue_keeper(c) || !procedure_exists(c, code))
         return;
     json_t *def;
     if (eg_api_read_json(c->req, &def) != EG_OK)

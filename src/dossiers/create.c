@@ -514,9 +514,9 @@ idem_find(struct eg_tx *tx, int64_t account, const char *key, const char *hash,
 }
 
 /* The same in a read transaction of its own. */
-static enum eg_err
-idem_lookup(struct eg_dossiers *d, int64_t account, const char *key, const char *hash,
-            struct eg_dossier_ref *out, struct eg_buf *msg)
+enum eg_err
+ds_idem_lookup(struct eg_dossiers *d, int64_t account, const char *key, const char *hash,
+               struct eg_dossier_ref *out, struct eg_buf *msg)
 {
     struct eg_tx *tx;
     enum eg_err rc = eg_db_begin(d->db, EG_TX_READ, &tx);
@@ -707,7 +707,7 @@ eg_dossier_create(struct eg_dossiers *d, const struct eg_actor *a, const struct 
         return ds_say(msg, EG_EINVAL, "Hồ sơ nhập tại quầy được tiếp nhận ngay, không lưu nháp.");
     if (n->idem_key) {
         enum eg_err rc =
-            idem_lookup(d, a->subject.account_id, n->idem_key, n->request_hash, out, msg);
+            ds_idem_lookup(d, a->subject.account_id, n->idem_key, n->request_hash, out, msg);
         if (rc != EG_ENOTFOUND)
             return rc;
     }
@@ -816,7 +816,7 @@ eg_dossier_create(struct eg_dossiers *d, const struct eg_actor *a, const struct 
         }
         /* Two requests with one key at once: the other one won; answer with its dossier. */
         if (rc == EG_ECONFLICT && n->idem_key && attempt == 0) {
-            rc = idem_lookup(d, a->subject.account_id, n->idem_key, n->request_hash, out, msg);
+            rc = ds_idem_lookup(d, a->subject.account_id, n->idem_key, n->request_hash, out, msg);
             if (rc != EG_ENOTFOUND)
                 break;
             continue;

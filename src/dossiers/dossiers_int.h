@@ -113,6 +113,10 @@ EG_WUR enum eg_err ds_holds_on(struct eg_tx *tx, int64_t account, unsigned mask,
                                bool *out);
 
 /* create.c */
+/* An Idempotency-Key of the account seen before: its dossier (replayed), EG_ENOTFOUND, or
+ * EG_ECONFLICT (msg, may be NULL) when it came with another request. */
+EG_WUR enum eg_err ds_idem_lookup(struct eg_dossiers *d, int64_t account, const char *key,
+                                  const char *hash, struct eg_dossier_ref *out, struct eg_buf *msg);
 /* Writes r's changing columns back if its version is still expect_version (else EG_ECONFLICT). */
 EG_WUR enum eg_err ds_save_row(struct eg_tx *tx, const struct drow *r, int expect_version);
 /* Received now: the first step, the due dates. */

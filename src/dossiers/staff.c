@@ -86,40 +86,5 @@ eg_dossier_idem_find(struct eg_dossiers *d, const struct eg_actor *a, const char
     memset(out, 0, sizeof(*out));
     if (a->subject.account_id <= 0 || !key || !*key || strlen(key) > 255)
         return EG_ENOTFOUND;
-    struct eg_tx *tx;
-    enum eg_err rc = eg_db_begin(d->db, EG_TX_READ, &tx);
-    if (rc != EG_OK)
-        return rc;
-    struct eg_stmt *st;
-    bool row = false;
-    int64_t id = 0;
-    bool same = false;
-    rc = eg_tx_prepare(tx,
-                       "SELECT dossier_id, request_hash FROM dossier_idempotency WHERE "
-                       "account_id = ? AND idem_key = ?",
-                       &st);
-    if (rc == EG_OK)
-        rc = eg_stmt_bind_i64(st, 1, a->subject.account_id);
-    if (rc == EG_OK)
-        rc = eg_stmt_bind_text(st, 2, key, strlen(key));
-    if (rc == EG_OK)
-        rc = eg_stmt_step(st, &row);
-    if (rc == EG_OK && row) {
-        id = eg_stmt_i64(st, 0);
-        same = strcmp(eg_stmt_text(st, 1), request_hash ? request_hash : "") == 0;
-        eg_stmt_reset(st);
-    }
-    struct drow r;
-    if (rc == EG_OK && row && same)
-        rc = ds_load_row(tx, NULL, id, false, &r);
-    eg_tx_rollback(tx);
-    if (rc != EG_OK)
-        return rc;
-    if (!row)
-        return EG_ENOTFOUND;
-    if (!same)
-        return EG_ECONFLICT;
-    ds_ref_of(&r, out);
-    out->replayed = true;
-    return EG_OK;
+    return ds_idem_lookup(d, a->subject.account_id, key, request_hash, out, NULL);
 }
