@@ -85,8 +85,7 @@ main(int argc, char **argv)
         exec(db, "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, n INTEGER NOT NULL, "
                  "v TEXT NOT NULL)") != 0)
         goto out;
-    if (sqlite3_prepare_v2(db, "INSERT INTO t (n, v) VALUES (?, ?)", -1, &ins, NULL) !=
-        SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, "INSERT INTO t (n, v) VALUES (?, ?)", -1, &ins, NULL) != SQLITE_OK) {
         fprintf(stderr, "sqlite-commit-rate: prepare: %s\n", sqlite3_errmsg(db));
         goto out;
     }
