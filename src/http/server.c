@@ -573,6 +573,16 @@ eg_req_resume(struct eg_req *r)
 }
 
 /* After a handler asked to suspend: suspend, unless the work already finished. */
+/* The handler is done: what it did not take from the spool goes now, before
+ * the client sees the answer, not when libmicrohttpd is done with the
+ * connection (a client could otherwise see its upload's leftovers). */
+static enum MHD_Result
+answer(struct eg_req *r)
+{
+    eg_spool_release(r->spool);
+    return (enum MHD_Result)eg_http_queue(r);
+}
+
 static enum MHD_Result
 suspend_or_finish(struct eg_req *r)
 {
@@ -580,7 +590,7 @@ suspend_or_finish(struct eg_req *r)
     if (r->resumed) {
         pthread_mutex_unlock(&r->lock);
         r->finish(r, r->finish_arg);
-        return (enum MHD_Result)eg_http_queue(r);
+        return answer(r);
     }
     r->state = REQ_SUSPENDED;
     r->suspended = true;
@@ -628,7 +638,7 @@ on_request(void *cls, struct MHD_Connection *con, const char *url, const char *m
         /* Resumed: the finishing step answers. */
         r->state = REQ_BODY;
         r->finish(r, r->finish_arg);
-        return (enum MHD_Result)eg_http_queue(r);
+        return answer(r);
     }
     if (!r->responded && r->spool && !eg_spool_end(r)) {
         /* answered: a multipart body cut short, say */
@@ -637,7 +647,7 @@ on_request(void *cls, struct MHD_Connection *con, const char *url, const char *m
     }
     if (r->suspend_wanted && !r->responded)
         return suspend_or_finish(r);
-    return (enum MHD_Result)eg_http_queue(r);
+    return answer(r);
 }
 
 static void
