@@ -26,9 +26,8 @@
 #   BENCH_SUBMIT_CITIZENS [8]   citizens submitting, one token each, in turn
 #   BENCH_SUBMIT_CONNS [8]      wrk connections for the submissions and the receptions
 #   BENCH_SUBMIT_LSQ [5]        seconds of sqlite-commit-rate per round (after 1 s warm-up)
-#   BENCH_SUBMIT_THREADS [0]    egov --threads (0: its default, one per CPU). A thread that waits
-#       for its batch's fsync serves nothing else meanwhile, so a batch holds at most as many
-#       writes as egov has threads: more threads, bigger batches
+#   BENCH_SUBMIT_THREADS [0]    egov --threads (0: its default, one per CPU). The writes wait
+#       for their batch's fsync on egov's write_threads (16), not on these
 #
 # Writes BENCH_OUT_DIR/submit.txt and submit.wrk.txt, appends one line to BENCH_HISTORY.
 
@@ -148,10 +147,9 @@ submit_explain() { # SUB-RATIO REC-RATIO WRITES-PER-COMMIT COMMITS-PER-SUBMISSIO
     bench_say "  idempotency row, daily sequence) done while it holds the writer, plus the notifier's own"
     bench_say "  transactions. What would raise it: less work inside the write transaction (validating, sealing"
     bench_say "  the form and building the JSON before BEGIN; fewer statements per request), fewer write"
-    bench_say "  transactions per request (the notifier's claim and record batched), and batches that fill up"
-    bench_say "  (a batch is only as large as the queue of writers, and a writer is an HTTP thread that"
-  bench_say "  serves nothing else while it waits for its batch's fsync: at most $6 here with $5 connections;"
-  bench_say "  BENCH_SUBMIT_THREADS, BENCH_SUBMIT_CONNS)."
+    bench_say "  transactions per request (the notifier's claim and record batched). Batches are as large as"
+    bench_say "  the queue of writers: the API waits for the fsync on the gate's write threads (write_threads,"
+    bench_say "  default 16), not on the $6 HTTP threads, so with $5 connections up to $5 writes can share one."
   else
     bench_say "  At or above 1.0: more requests per second than SQLite commits one-row transactions, because"
     bench_say "  several requests share each fsync."

@@ -72,6 +72,54 @@ fail(struct eg_req *r, enum eg_err rc, const struct eg_buf *msg)
         eg_resp_err(r, rc, text);
 }
 
+/*
+ * A write that waits for its durable commit runs on the gate's write threads
+ * (eg_gate_run_write), so the HTTP threads keep serving while it waits and
+ * the writes of many requests share one fsync. The job lives in the
+ * request's arena; work fills rc, ref and msg, finish answers.
+ */
+struct write_job {
+    struct eg_api *api;
+    struct eg_actor actor;
+    json_t *in; /* the request's JSON, released by finish */
+    struct eg_dossier_new n;
+    struct eg_dossier_act act;
+    const char *code;
+    long long id;
+    enum eg_err rc;
+    struct eg_dossier_ref ref;
+    struct eg_buf msg;
+};
+
+static struct write_job *
+job_new(struct eg_call *c, struct eg_api *api, json_t *in)
+{
+    struct write_job *j = eg_arena_zalloc(eg_req_arena(c->req), sizeof(*j));
+    if (!j) {
+        json_decref(in);
+        eg_resp_err(c->req, EG_ENOMEM, NULL);
+        return NULL;
+    }
+    j->api = api;
+    j->actor = actor_of(c);
+    j->in = in;
+    eg_buf_init(&j->msg, 2048);
+    return j;
+}
+
+/* finish's common part: false (and the error answered) when work failed. */
+static bool
+job_done(struct eg_call *c, struct write_job *j)
+{
+    json_decref(j->in);
+    j->in = NULL;
+    bool ok = j->rc == EG_OK;
+    if (!ok)
+        fail_call(c, j->rc, &j->msg);
+    eg_buf_release(&j->msg);
+    return ok;
+}
+
 /* "files":[{"id":N,"component":I} | {"id":N,"field":"name"}] into refs (arena strings). */
 static enum eg_err
 file_refs(struct eg_req *r, const json_t *files, struct eg_dossier_file_ref **out, size_t *n)
@@ -213,6 +261,34 @@ read_new(struct eg_req *r, json_t *in, struct eg_dossier_new *n)
     return true;
 }
 
+static void
+new_work(struct eg_call *c, void *data)
+{
+    (void)c;
+    struct write_job *j = data;
+    j->rc = eg_dossier_create(j->api->dossiers, &j->actor, &j->n, &j->ref, &j->msg);
+}
+
+static void
+new_finish(struct eg_call *c, void *data)
+{
+    struct write_job *j = data;
+    struct eg_req *r = c->req;
+    if (!job_done(c, j))
+        return;
+    if (!j->ref.replayed)
+        eg_notifier_kick(c->notifier);
+    char loc[128];
+    if (j->ref.code[0])
+        snprintf(loc, sizeof(loc), "/api/v1/dossiers/%s", j->ref.code);
+    else
+        snprintf(loc, sizeof(loc), "/api/v1/drafts/%lld", (long long)j->ref.id);
+    eg_resp_header(r, "Location", loc);
+    if (j->ref.replayed)
+        eg_resp_header(r, "Idempotent-Replayed", "true");
+    eg_resp_json(r, 201, ref_json(&j->ref));
+}
+
 void
 eg_api_dossier_new(struct eg_call *c, void *ctx)
 {
@@ -230,38 +306,24 @@ eg_api_dossier_new(struct eg_call *c, void *ctx)
     json_t *in = NULL;
     if (eg_api_read_json(r, &in) != EG_OK)
         return;
-    struct eg_dossier_new n;
-    if (!read_new(r, in, &n)) {
+    struct write_job *j = job_new(c, api, in);
+    if (!j)
+        return;
+    if (!read_new(r, in, &j->n)) {
         json_decref(in);
         return;
     }
-    char hash[65];
-    struct eg_str body = eg_req_body(r);
-    hash_hex(body.p, body.n, hash);
-    n.idem_key = key;
-    n.request_hash = hash;
-    struct eg_actor a = actor_of(c);
-    struct eg_dossier_ref ref;
-    struct eg_buf msg = EG_BUF_INIT(2048);
-    enum eg_err rc = eg_dossier_create(api->dossiers, &a, &n, &ref, &msg);
-    json_decref(in);
-    if (rc != EG_OK) {
-        fail_call(c, rc, &msg);
-        eg_buf_release(&msg);
+    char *hash = eg_arena_alloc(eg_req_arena(r), 65);
+    if (!hash) {
+        json_decref(in);
+        eg_resp_err(r, EG_ENOMEM, NULL);
         return;
     }
-    eg_buf_release(&msg);
-    if (!ref.replayed)
-        eg_notifier_kick(c->notifier);
-    char loc[128];
-    if (ref.code[0])
-        snprintf(loc, sizeof(loc), "/api/v1/dossiers/%s", ref.code);
-    else
-        snprintf(loc, sizeof(loc), "/api/v1/drafts/%lld", (long long)ref.id);
-    eg_resp_header(r, "Location", loc);
-    if (ref.replayed)
-        eg_resp_header(r, "Idempotent-Replayed", "true");
-    eg_resp_json(r, 201, ref_json(&ref));
+    struct eg_str body = eg_req_body(r);
+    hash_hex(body.p, body.n, hash);
+    j->n.idem_key = key;
+    j->n.request_hash = hash;
+    eg_gate_run_write(c, new_work, new_finish, j);
 }
 
 void
@@ -360,6 +422,24 @@ static const struct eg_json_field act_fields[] = {
     {"files", EG_JSON_ARRAY, false, EG_DOSSIER_MAX_FILES, 0, 0},
 };
 
+static void
+act_work(struct eg_call *c, void *data)
+{
+    (void)c;
+    struct write_job *j = data;
+    j->rc = eg_dossier_do(j->api->dossiers, &j->actor, j->code, &j->act, &j->ref, &j->msg);
+}
+
+static void
+act_finish(struct eg_call *c, void *data)
+{
+    struct write_job *j = data;
+    if (!job_done(c, j))
+        return;
+    eg_notifier_kick(c->notifier);
+    eg_resp_json(c->req, 200, ref_json(&j->ref));
+}
+
 void
 eg_api_dossier_act(struct eg_call *c, void *ctx)
 {
@@ -399,19 +479,12 @@ eg_api_dossier_act(struct eg_call *c, void *ctx)
     }
     act.files = refs;
     act.nfiles = nrefs;
-    struct eg_actor a = actor_of(c);
-    struct eg_dossier_ref ref;
-    struct eg_buf msg = EG_BUF_INIT(2048);
-    enum eg_err rc = eg_dossier_do(api->dossiers, &a, eg_req_param(r, "code"), &act, &ref, &msg);
-    json_decref(in);
-    if (rc != EG_OK) {
-        fail_call(c, rc, &msg);
-        eg_buf_release(&msg);
+    struct write_job *j = job_new(c, api, in);
+    if (!j)
         return;
-    }
-    eg_buf_release(&msg);
-    eg_notifier_kick(c->notifier);
-    eg_resp_json(r, 200, ref_json(&ref));
+    j->act = act;
+    j->code = eg_req_param(r, "code");
+    eg_gate_run_write(c, act_work, act_finish, j);
 }
 
 void
@@ -567,6 +640,33 @@ eg_api_draft_put(struct eg_call *c, void *ctx)
     eg_resp_json(r, 200, ref_json(&ref));
 }
 
+static void
+submit_work(struct eg_call *c, void *data)
+{
+    (void)c;
+    struct write_job *j = data;
+    j->rc = eg_dossier_draft_submit(j->api->dossiers, &j->actor, j->id, &j->ref, &j->msg);
+}
+
+static void
+submit_finish(struct eg_call *c, void *data)
+{
+    struct write_job *j = data;
+    struct eg_req *r = c->req;
+    if (j->rc == EG_ENOTFOUND) {
+        eg_buf_release(&j->msg);
+        eg_resp_error(r, 404, "not_found", en(r) ? "No such draft." : "Không có bản nháp này.");
+        return;
+    }
+    if (!job_done(c, j))
+        return;
+    eg_notifier_kick(c->notifier);
+    char loc[128];
+    snprintf(loc, sizeof(loc), "/api/v1/dossiers/%s", j->ref.code);
+    eg_resp_header(r, "Location", loc);
+    eg_resp_json(r, 200, ref_json(&j->ref));
+}
+
 void
 eg_api_draft_submit(struct eg_call *c, void *ctx)
 {
@@ -579,22 +679,9 @@ eg_api_draft_submit(struct eg_call *c, void *ctx)
         eg_resp_error(r, 404, "not_found", NULL);
         return;
     }
-    struct eg_actor a = actor_of(c);
-    struct eg_dossier_ref ref;
-    struct eg_buf msg = EG_BUF_INIT(2048);
-    enum eg_err rc = eg_dossier_draft_submit(api->dossiers, &a, id, &ref, &msg);
-    if (rc != EG_OK) {
-        if (rc == EG_ENOTFOUND)
-            eg_resp_error(r, 404, "not_found", en(r) ? "No such draft." : "Không có bản nháp này.");
-        else
-            fail_call(c, rc, &msg);
-        eg_buf_release(&msg);
+    struct write_job *j = job_new(c, api, NULL);
+    if (!j)
         return;
-    }
-    eg_buf_release(&msg);
-    eg_notifier_kick(c->notifier);
-    char loc[128];
-    snprintf(loc, sizeof(loc), "/api/v1/dossiers/%s", ref.code);
-    eg_resp_header(r, "Location", loc);
-    eg_resp_json(r, 200, ref_json(&ref));
+    j->id = id;
+    eg_gate_run_write(c, submit_work, submit_finish, j);
 }

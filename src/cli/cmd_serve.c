@@ -121,9 +121,16 @@ eg_cmd_serve(struct eg_config *cfg)
         goto out;
     }
     struct eg_gate_config gc = {
-        .db = db, .identity = identity, .clock = &eg_clock_system, .notifier = notifier};
-    if (eg_gate_new(&gc, &gate) != EG_OK)
+        .db = db,
+        .identity = identity,
+        .clock = &eg_clock_system,
+        .notifier = notifier,
+        .write_threads = cfg->write_threads,
+    };
+    if (eg_gate_new(&gc, &gate) != EG_OK) {
+        eg_cli_error("cannot start the gate's %d write threads", cfg->write_threads);
         goto out;
+    }
     api.db = db;
     api.identity = identity;
     api.gate = gate;

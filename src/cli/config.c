@@ -24,6 +24,7 @@ eg_config_defaults(struct eg_config *c)
     struct eg_http_config h;
     eg_http_config_defaults(&h);
     c->threads = 0;
+    c->write_threads = 16;
     c->max_body = h.max_body;
     c->max_header = h.max_header;
     c->max_connections = h.max_conns;
@@ -207,6 +208,12 @@ eg_config_set(struct eg_config *c, const char *key, const char *v, const char *o
         rc = set_uint(&u, v, 0, 256, origin, key, msg);
         if (rc == EG_OK)
             c->threads = (int)u;
+        return rc;
+    }
+    if (strcmp(key, "write_threads") == 0) {
+        rc = set_uint(&u, v, 1, 1024, origin, key, msg);
+        if (rc == EG_OK)
+            c->write_threads = (int)u;
         return rc;
     }
     if (strcmp(key, "max_body") == 0)

@@ -25,6 +25,7 @@ struct eg_config {
     char files_dir[EG_CONFIG_STR];
     enum eg_log_level log_level;
     int threads;
+    int write_threads; /* requests waiting for a durable commit, off the HTTP threads */
     size_t max_body;
     size_t max_header;
     unsigned max_connections;

@@ -19,15 +19,26 @@ struct binding {
 struct eg_gate {
     struct eg_gate_config cfg;
     struct binding *bindings;
+    struct eg_pool *writers; /* eg_gate_run_write(); NULL: on the HTTP thread */
 };
+
+/* Requests that may wait for a write thread, per thread. */
+#define WRITE_QUEUE_PER_THREAD 32
 
 enum eg_err
 eg_gate_new(const struct eg_gate_config *c, struct eg_gate **out)
 {
-    *out = calloc(1, sizeof(**out));
-    if (!*out)
+    struct eg_gate *g = calloc(1, sizeof(*g));
+    if (!g)
         return EG_ENOMEM;
-    (*out)->cfg = *c;
+    g->cfg = *c;
+    if (c->write_threads > 0 &&
+        eg_pool_new(c->write_threads, c->write_threads * WRITE_QUEUE_PER_THREAD, false,
+                    &g->writers) != EG_OK) {
+        free(g);
+        return EG_ENOMEM;
+    }
+    *out = g;
     return EG_OK;
 }
 
@@ -36,6 +47,7 @@ eg_gate_free(struct eg_gate *g)
 {
     if (!g)
         return;
+    eg_pool_free(g->writers);
     while (g->bindings) {
         struct binding *b = g->bindings;
         g->bindings = b->next;
@@ -361,6 +373,35 @@ eg_gate_run_slow(struct eg_call *c, void (*work)(struct eg_call *c, void *data),
     if (eg_identity_submit(c->identity, slow_run, s) != EG_OK) {
         eg_resp_header(c->req, "Retry-After", "2");
         eg_resp_error(c->req, 429, "busy",
+                      strcmp(eg_req_lang(c->req), "en") == 0
+                          ? "Too many requests at once; please try again in a moment."
+                          : "Hệ thống đang bận; vui lòng thử lại sau giây lát.");
+    }
+}
+
+void
+eg_gate_run_write(struct eg_call *c, void (*work)(struct eg_call *c, void *data),
+                  void (*finish)(struct eg_call *c, void *data), void *data)
+{
+    struct eg_gate *g = c->gate;
+    if (!g->writers) {
+        work(c, data);
+        finish(c, data);
+        return;
+    }
+    struct slow *s = eg_arena_zalloc(eg_req_arena(c->req), sizeof(*s));
+    if (!s) {
+        eg_resp_err(c->req, EG_ENOMEM, NULL);
+        return;
+    }
+    s->c = c;
+    s->work = work;
+    s->finish = finish;
+    s->data = data;
+    eg_req_suspend(c->req, slow_finish, s);
+    if (eg_pool_submit(g->writers, slow_run, s) != EG_OK) {
+        eg_resp_header(c->req, "Retry-After", "2");
+        eg_resp_error(c->req, 503, "busy",
                       strcmp(eg_req_lang(c->req), "en") == 0
                           ? "Too many requests at once; please try again in a moment."
                           : "Hệ thống đang bận; vui lòng thử lại sau giây lát.");

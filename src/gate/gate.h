@@ -72,6 +72,8 @@ struct eg_gate_config {
     struct eg_identity *identity;
     const struct eg_clock *clock;
     struct eg_notifier *notifier;
+    /* threads for eg_gate_run_write(); 0 runs the work on the HTTP thread */
+    int write_threads;
 };
 
 EG_WUR enum eg_err eg_gate_new(const struct eg_gate_config *c, struct eg_gate **out);
@@ -103,6 +105,14 @@ EG_WUR enum eg_err eg_gate_audit(struct eg_call *c, struct eg_tx *tx, const char
  */
 void eg_gate_run_slow(struct eg_call *c, void (*work)(struct eg_call *c, void *data),
                       void (*finish)(struct eg_call *c, void *data), void *data);
+/*
+ * The same for a write that waits for its durable commit: work(data) runs on
+ * the gate's write threads, so an HTTP thread never sits waiting for an fsync
+ * and the writes of many requests can share one (group commit, docs/db.md).
+ * A full queue is answered 503 with Retry-After.
+ */
+void eg_gate_run_write(struct eg_call *c, void (*work)(struct eg_call *c, void *data),
+                       void (*finish)(struct eg_call *c, void *data), void *data);
 
 /* Session cookie: __Host- prefixed, Secure, HttpOnly, SameSite=Lax, Path=/. */
 void eg_gate_set_session(struct eg_req *r, const char *token);

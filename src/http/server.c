@@ -572,7 +572,6 @@ eg_req_resume(struct eg_req *r)
         MHD_resume_connection(conn);
 }
 
-/* After a handler asked to suspend: suspend, unless the work already finished. */
 /* The handler is done: what it did not take from the spool goes now, before
  * the client sees the answer, not when libmicrohttpd is done with the
  * connection (a client could otherwise see its upload's leftovers). */
@@ -583,6 +582,7 @@ answer(struct eg_req *r)
     return (enum MHD_Result)eg_http_queue(r);
 }
 
+/* After a handler asked to suspend: suspend, unless the work already finished. */
 static enum MHD_Result
 suspend_or_finish(struct eg_req *r)
 {

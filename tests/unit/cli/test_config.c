@@ -158,6 +158,11 @@ test_set_good(void **state)
     assert_int_equal(c.threads, 0);
     set_ok(&c, "threads", "256");
     assert_int_equal(c.threads, 256);
+    assert_int_equal(c.write_threads, 16);
+    set_ok(&c, "write_threads", "1");
+    assert_int_equal(c.write_threads, 1);
+    set_ok(&c, "write_threads", "1024");
+    assert_int_equal(c.write_threads, 1024);
 
     set_ok(&c, "max_body", "1024");
     assert_int_equal(c.max_body, 1024);
@@ -305,6 +310,9 @@ test_set_bad(void **state)
         {"threads", ""},
         {"threads", "1.5"},
         {"threads", "4 "},
+        {"write_threads", "0"},
+        {"write_threads", "1025"},
+        {"write_threads", "x"},
         {"max_body", "1023"},
         {"max_body", "2G"},
         {"max_body", "1T"},
