@@ -5,15 +5,6 @@
 #include <string.h>
 #include <utf8proc.h>
 
-static bool
-all_ascii(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] >= 0x80)
-            return false;
-    return true;
-}
-
 bool
 eg_utf8_valid(const char *s, size_t n)
 {
@@ -50,10 +41,49 @@ map(const char *s, size_t n, utf8proc_option_t opts, utf8proc_custom_func fn, st
     return rc;
 }
 
+/*
+ * True when s is well-formed UTF-8 made only of code points that are NFC
+ * whatever surrounds them: no decomposition to undo, no combining class, and
+ * nothing that composes with what comes before (NFC_Quick_Check = Yes,
+ * ccc = 0). That is U+0000-U+02FF (ASCII and the Latin blocks, where the
+ * Vietnamese letters without a precomposed form in U+1Exx live), U+1E00-U+1EFF
+ * (Latin Extended Additional: the rest of Vietnamese) and U+2002-U+20CF
+ * (punctuation and currency signs; U+2000 and U+2001 decompose to U+2002 and
+ * U+2003). Text in NFC Vietnamese is all of this, so it is copied as it is;
+ * anything else (a combining mark, another script) goes to utf8proc.
+ */
+static bool
+nfc_by_itself(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            i++;
+        } else if (c >= 0xc2 && c <= 0xcb) { /* U+0080-U+02FF */
+            if (i + 1 >= n || (p[i + 1] & 0xc0) != 0x80)
+                return false;
+            i += 2;
+        } else if (c == 0xe1 || c == 0xe2) {
+            if (i + 2 >= n || (p[i + 1] & 0xc0) != 0x80 || (p[i + 2] & 0xc0) != 0x80)
+                return false;
+            unsigned cp = ((unsigned)(c & 0x0f) << 12) | ((unsigned)(p[i + 1] & 0x3f) << 6) |
+                          (unsigned)(p[i + 2] & 0x3f);
+            if (!((cp >= 0x1e00 && cp <= 0x1eff) || (cp >= 0x2002 && cp <= 0x20cf)))
+                return false;
+            i += 3;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
 enum eg_err
 eg_text_nfc(const char *s, size_t n, struct eg_buf *out)
 {
-    if (all_ascii(s, n))
+    if (nfc_by_itself(s, n))
         return eg_buf_add(out, s, n);
     return map(s, n, UTF8PROC_STABLE | UTF8PROC_COMPOSE, NULL, out);
 }
@@ -61,7 +91,7 @@ eg_text_nfc(const char *s, size_t n, struct eg_buf *out)
 bool
 eg_text_is_nfc(const char *s, size_t n)
 {
-    if (all_ascii(s, n))
+    if (nfc_by_itself(s, n))
         return true;
     struct eg_buf b = EG_BUF_INIT(n * 3 + 16);
     bool same = eg_text_nfc(s, n, &b) == EG_OK && b.len == n && memcmp(b.p, s, n) == 0;

@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <utf8proc.h>
 
 /* NFD "Nguyễn": e U+0302 (circumflex) U+0303 (tilde). */
 #define NGUYEN_NFD "Nguye\xcc\x82\xcc\x83n"
@@ -184,6 +185,85 @@ test_nfc_respects_buffer_max(void **state)
     assert_int_equal(eg_text_nfc(NGUYEN_NFD, strlen(NGUYEN_NFD), &b), EG_ETOOBIG);
     assert_string_equal(eg_buf_str(&b), "ab");
     eg_buf_release(&b);
+}
+
+/*
+ * Most text is NFC by itself and is copied without utf8proc; what is not goes
+ * through it. Strings drawn from code points on both sides of that line (and
+ * broken bytes) must come out exactly as utf8proc's own NFC makes them.
+ */
+static void
+test_nfc_same_as_utf8proc(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {"a",
+                                         "Z",
+                                         " ",
+                                         "\n",
+                                         "\xc3\xa0" /* à */,
+                                         "\xc4\x91" /* đ */,
+                                         "\xc6\xb0" /* ư */,
+                                         "\xcb\xbf" /* U+02FF */,
+                                         "\xe1\xba\xa1" /* ạ */,
+                                         "\xe1\xbb\xb9" /* ỹ */,
+                                         "\xe1\xb8\x80" /* U+1E00 */,
+                                         "\xe1\xbb\xbf" /* U+1EFF */,
+                                         "\xe2\x80\x93" /* – */,
+                                         "\xe2\x82\xab" /* ₫ */,
+                                         "\xe2\x80\x80" /* U+2000 -> U+2002 */,
+                                         "\xe2\x80\x81" /* U+2001 -> U+2003 */,
+                                         "\xcc\x80" /* U+0300 */,
+                                         "\xcc\x81",
+                                         "\xcc\xa3" /* U+0323 */,
+                                         "\xcc\x9b" /* U+031B */,
+                                         "\xcd\x80" /* U+0340 */,
+                                         "\xe2\x84\xab" /* U+212B Angstrom */,
+                                         "\xe2\x83\x90" /* U+20D0 */,
+                                         "\xe1\x84\x80" /* U+1100 */,
+                                         "\xe1\x85\xa1" /* U+1161 */,
+                                         "\xea\xb0\x80" /* 가 */,
+                                         "\xef\xa4\x80" /* U+F900 */,
+                                         "\xf0\x9f\x98\x80" /* emoji */,
+                                         "\xc0\x80",
+                                         "\xe1\xbb" /* cut */,
+                                         "\xed\xa0\x80" /* surrogate */,
+                                         "\xff",
+                                         "\x80"};
+    const size_t npieces = sizeof(pieces) / sizeof(pieces[0]);
+    unsigned seed = 12345;
+    char s[256];
+    for (int round = 0; round < 20000; round++) {
+        size_t n = 0;
+        int count = round % 9;
+        for (int k = 0; k < count; k++) {
+            seed = seed * 1103515245u + 12345u;
+            /* broken pieces (the last five) rarely, so most strings are valid */
+            size_t limit = (seed >> 16) % 8 == 0 ? npieces : npieces - 5;
+            seed = seed * 1103515245u + 12345u;
+            const char *p = pieces[(seed >> 16) % limit];
+            size_t len = strlen(p);
+            memcpy(s + n, p, len);
+            n += len;
+        }
+        s[n] = '\0';
+        struct eg_buf b = EG_BUF_INIT(1024);
+        enum eg_err rc = eg_text_nfc(s, n, &b);
+        utf8proc_uint8_t *want = NULL;
+        utf8proc_ssize_t k = -1;
+        if (eg_utf8_valid(s, n))
+            k = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &want,
+                             UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+        if (k < 0) {
+            assert_int_equal(rc, EG_EINVAL);
+        } else {
+            assert_int_equal(rc, EG_OK);
+            assert_int_equal(b.len, (size_t)k);
+            assert_memory_equal(b.p, want, (size_t)k);
+            assert_int_equal(eg_text_is_nfc(s, n), (size_t)k == n && memcmp(s, want, n) == 0);
+        }
+        free(want);
+        eg_buf_release(&b);
+    }
 }
 
 static void
@@ -378,6 +458,7 @@ main(void)
         cmocka_unit_test(test_nfc_leaves_nfc_alone),
         cmocka_unit_test(test_nfc_appends_and_rejects),
         cmocka_unit_test(test_nfc_respects_buffer_max),
+        cmocka_unit_test(test_nfc_same_as_utf8proc),
         cmocka_unit_test(test_is_nfc),
         cmocka_unit_test(test_fold_examples),
         cmocka_unit_test(test_fold_tone_marks),
