@@ -35,15 +35,24 @@ struct sq_stmt {
     struct eg_stmt base;
     sqlite3_stmt *h;
     struct sq_stmt *next_used; /* statements touched by the running tx */
+    struct sq_stmt *twin;      /* another cached statement of the same SQL */
     bool in_use;
     bool cached;
 };
 
+/* The transaction-control statements run_simple() keeps prepared. */
+static const char *const simple_sql[] = {
+    "BEGIN",         "BEGIN IMMEDIATE",   "COMMIT", "ROLLBACK", "SAVEPOINT eg_tx",
+    "RELEASE eg_tx", "ROLLBACK TO eg_tx",
+};
+#define SIMPLE_N (sizeof(simple_sql) / sizeof(simple_sql[0]))
+
 struct sq_conn {
     sqlite3 *h;
     struct sq_db *owner;
-    struct eg_stmt_cache cache; /* SQL text -> struct sq_stmt * */
-    struct sq_conn *next;       /* the readers' registry */
+    struct eg_stmt_cache cache;     /* SQL text -> struct sq_stmt * (and its twins) */
+    sqlite3_stmt *simple[SIMPLE_N]; /* run_simple()'s, prepared on first use */
+    struct sq_conn *next;           /* the readers' registry */
     bool writer;
     bool busy; /* a tx is running on it */
 };
@@ -130,8 +139,12 @@ stmt_finalize(void *p, void *arg)
 {
     (void)arg;
     struct sq_stmt *st = p;
-    sqlite3_finalize(st->h);
-    free(st);
+    while (st) {
+        struct sq_stmt *twin = st->twin;
+        sqlite3_finalize(st->h);
+        free(st);
+        st = twin;
+    }
 }
 
 static void
@@ -140,6 +153,8 @@ conn_close(struct sq_conn *c)
     if (!c)
         return;
     eg_stmt_cache_clear(&c->cache, stmt_finalize, NULL);
+    for (size_t i = 0; i < SIMPLE_N; i++)
+        sqlite3_finalize(c->simple[i]);
     sqlite3_close_v2(c->h);
     free(c);
 }
@@ -335,11 +350,35 @@ sq_close(struct eg_db *db)
     db->impl = NULL;
 }
 
+/*
+ * Transaction control, many times a request: kept prepared rather than
+ * parsed by sqlite3_exec() each time. Any other SQL goes to sqlite3_exec().
+ */
+static int
+step_simple(struct sq_conn *c, const char *sql)
+{
+    size_t i = 0;
+    while (i < SIMPLE_N && strcmp(simple_sql[i], sql) != 0)
+        i++;
+    if (i == SIMPLE_N)
+        return -1;
+    if (!c->simple[i]) {
+        int rc = sqlite3_prepare_v3(c->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->simple[i], NULL);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    int rc = sqlite3_step(c->simple[i]);
+    sqlite3_reset(c->simple[i]);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 static enum eg_err
 run_simple(struct sq_tx *tx, const char *sql)
 {
     char *err = NULL;
-    int rc = sqlite3_exec(tx->conn->h, sql, NULL, NULL, &err);
+    int rc = step_simple(tx->conn, sql);
+    if (rc < 0)
+        rc = sqlite3_exec(tx->conn->h, sql, NULL, NULL, &err);
     if (rc != SQLITE_OK) {
         eg_tx_set_errmsg(&tx->base, err ? err : sqlite3_errmsg(tx->conn->h));
         sqlite3_free(err);
@@ -650,15 +689,17 @@ sq_prepare(struct eg_tx *t, const char *sql, struct eg_stmt **out)
 {
     struct sq_tx *tx = (struct sq_tx *)t;
     struct sq_conn *c = tx->conn;
-    struct sq_stmt *st = eg_stmt_cache_get(&c->cache, sql);
-    if (!st || st->in_use) {
-        bool cache = !st;
+    /* The same SQL twice in one transaction (a helper called twice) gets a twin, kept too. */
+    struct sq_stmt *head = eg_stmt_cache_get(&c->cache, sql);
+    struct sq_stmt *st = head;
+    while (st && st->in_use)
+        st = st->twin;
+    if (!st) {
         st = calloc(1, sizeof(*st));
         if (!st)
             return EG_ENOMEM;
         const char *tail = NULL;
-        int rc =
-            sqlite3_prepare_v3(c->h, sql, -1, cache ? SQLITE_PREPARE_PERSISTENT : 0, &st->h, &tail);
+        int rc = sqlite3_prepare_v3(c->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->h, &tail);
         if (rc != SQLITE_OK) {
             free(st);
             return conn_fail(tx, rc);
@@ -671,8 +712,13 @@ sq_prepare(struct eg_tx *t, const char *sql, struct eg_stmt **out)
             return EG_EINVAL;
         }
         st->base.ncols = sqlite3_column_count(st->h);
-        if (cache && eg_stmt_cache_put(&c->cache, sql, st) == EG_OK)
+        if (head) {
+            st->twin = head->twin;
+            head->twin = st;
             st->cached = true;
+        } else if (eg_stmt_cache_put(&c->cache, sql, st) == EG_OK) {
+            st->cached = true;
+        }
     }
     st->base.tx = t;
     st->base.changes = 0;

@@ -8,7 +8,7 @@
 
 /* What a submission needs to know about its procedure, read before the write. */
 struct proc {
-    json_t *doc; /* eg_procedure_get: the current document plus version and agencies */
+    json_t *doc; /* eg_procedure_get_cached: the current document plus version and agencies */
     int version;
     int working_days;
     char cutoff[6];
@@ -27,7 +27,7 @@ proc_load(struct eg_dossiers *d, const char *code, struct proc *p, struct eg_buf
     memset(p, 0, sizeof(*p));
     if (!code || !*code || strlen(code) > 63)
         return ds_say(msg, EG_EINVAL, "Hãy cho biết mã thủ tục (procedure).");
-    enum eg_err rc = eg_procedure_get(d->db, code, false, &p->doc);
+    enum eg_err rc = eg_procedure_get_cached(d->db, d->procedures, code, &p->doc);
     if (rc == EG_ENOTFOUND)
         return ds_say(msg, EG_EINVAL, "Không có thủ tục đang áp dụng với mã %.63s.", code);
     if (rc != EG_OK)

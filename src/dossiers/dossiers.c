@@ -16,6 +16,10 @@ eg_dossiers_open(const struct eg_dossiers_config *c, struct eg_dossiers **out)
     struct eg_dossiers *d = calloc(1, sizeof(*d));
     if (!d)
         return EG_ENOMEM;
+    if (eg_procedure_cache_new(&d->procedures) != EG_OK) {
+        free(d);
+        return EG_ENOMEM;
+    }
     d->db = c->db;
     d->identity = c->identity;
     d->clock = c->clock ? c->clock : &eg_clock_system;
@@ -49,6 +53,7 @@ eg_dossiers_close(struct eg_dossiers *d)
         d->stale = next;
     }
     pthread_mutex_destroy(&d->mu);
+    eg_procedure_cache_free(d->procedures);
     free(d);
 }
 

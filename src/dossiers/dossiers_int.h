@@ -24,6 +24,7 @@ struct eg_dossiers {
     struct cal_ref *cal;   /* the current calendar */
     struct cal_ref *stale; /* replaced ones still in use: freed when their last user is done */
     int64_t cal_loaded_ms;
+    struct eg_procedure_cache *procedures; /* parsed procedure documents of db */
     /* the scanner thread */
     pthread_t scanner;
     bool scanning;

@@ -611,8 +611,30 @@ agencies_of(struct eg_tx *tx, int64_t pid, json_t *out)
     return rc;
 }
 
-enum eg_err
-eg_procedure_get(struct eg_db *db, const char *code, bool include_drafts, json_t **out)
+/* A stored version's document, parsed or from the cache (a copy of the cache's). */
+static enum eg_err
+version_doc_cached(struct eg_tx *tx, struct eg_procedure_cache *cache, int64_t pid, int version,
+                   json_t **out)
+{
+    if (!cache)
+        return version_doc(tx, pid, version, out);
+    *out = eg_proc_cache_get(cache, pid, version);
+    if (*out)
+        return EG_OK;
+    json_t *doc = NULL;
+    enum eg_err rc = version_doc(tx, pid, version, &doc);
+    if (rc != EG_OK)
+        return rc;
+    *out = json_copy(doc);
+    if (*out)
+        eg_proc_cache_put(cache, pid, version, doc);
+    json_decref(doc);
+    return *out ? EG_OK : EG_ENOMEM;
+}
+
+static enum eg_err
+get(struct eg_db *db, struct eg_procedure_cache *cache, const char *code, bool include_drafts,
+    json_t **out)
 {
     *out = NULL;
     struct eg_tx *tx;
@@ -649,7 +671,7 @@ eg_procedure_get(struct eg_db *db, const char *code, bool include_drafts, json_t
         rc = EG_ENOTFOUND;
     json_t *doc = NULL;
     if (rc == EG_OK)
-        rc = version_doc(tx, pid, version, &doc);
+        rc = version_doc_cached(tx, cache, pid, version, &doc);
     json_t *agencies = json_array();
     if (rc == EG_OK)
         rc = agencies ? agencies_of(tx, pid, agencies) : EG_ENOMEM;
@@ -666,6 +688,19 @@ eg_procedure_get(struct eg_db *db, const char *code, bool include_drafts, json_t
     json_object_set_new(doc, "agencies", agencies);
     *out = doc;
     return EG_OK;
+}
+
+enum eg_err
+eg_procedure_get(struct eg_db *db, const char *code, bool include_drafts, json_t **out)
+{
+    return get(db, NULL, code, include_drafts, out);
+}
+
+enum eg_err
+eg_procedure_get_cached(struct eg_db *db, struct eg_procedure_cache *cache, const char *code,
+                        json_t **out)
+{
+    return get(db, cache, code, false, out);
 }
 
 enum eg_err

@@ -493,10 +493,35 @@ get(struct eg_db *db, const char *code, bool drafts, enum eg_err want)
     return out;
 }
 
+/*
+ * What the cached reading gives must be what the plain one gives, whatever
+ * the callers did to earlier answers' top-level keys.
+ */
+static void
+same_when_cached(struct eg_db *db, struct eg_procedure_cache *cache, const char *code)
+{
+    json_t *plain = get(db, code, false, EG_OK);
+    for (int i = 0; i < 2; i++) {
+        json_t *cached = NULL;
+        assert_int_equal(eg_procedure_get_cached(db, cache, code, &cached), EG_OK);
+        assert_true(json_equal(plain, cached));
+        json_object_set_new(cached, "scribble", json_true());
+        json_object_del(cached, "processing");
+        json_decref(cached);
+    }
+    json_decref(plain);
+}
+
 static void
 test_versions(void **state)
 {
     struct dbt *t = dbt_get(state);
+    struct eg_procedure_cache *cache = NULL;
+    assert_int_equal(eg_procedure_cache_new(&cache), EG_OK);
+    same_when_cached(t->db, cache, "1.001193");
+    json_t *none = NULL;
+    assert_int_equal(eg_procedure_get_cached(t->db, cache, "1.008888", &none), EG_ENOTFOUND);
+    assert_null(none);
     /* A draft: administrators see it, the public does not. */
     json_t *got = get(t->db, "1.008888", false, EG_ENOTFOUND);
     assert_null(got);
@@ -524,6 +549,7 @@ test_versions(void **state)
     got = get(t->db, "1.001193", true, EG_OK);
     assert_int_equal(json_integer_value(json_object_get(got, "version")), 2);
     json_decref(got);
+    same_when_cached(t->db, cache, "1.001193"); /* still version 1 */
 
     struct eg_tx *tx = dbt_begin(t->db, EG_TX_WRITE);
     assert_int_equal(eg_procedure_publish(tx, "1.001193", 2, NOW + 1000, NULL), EG_OK);
@@ -534,6 +560,8 @@ test_versions(void **state)
     assert_int_equal(json_integer_value(json_object_get(got, "version")), 2);
     assert_string_equal(json_string_value(json_object_get(got, "valid_from")), "2026-03-01");
     json_decref(got);
+    same_when_cached(t->db, cache, "1.001193"); /* version 2 now */
+    eg_procedure_cache_free(cache);
     /* The search's working days follow the published version. */
     struct eg_procedure_query q = {.q = "dang ky khai sinh", .limit = 5};
     json_t *res = search(t->db, &q);
