@@ -178,30 +178,199 @@ eg_json_check(const json_t *obj, const struct eg_json_field *fields, size_t n, s
     return EG_OK;
 }
 
-struct dump {
-    struct eg_buf *b;
-    enum eg_err rc;
-};
+/*
+ * The serializer: compact JSON as jansson's json_dumps(v, JSON_COMPACT) writes
+ * it, byte for byte (tests/unit/core/test_json.c compares the two), but
+ * straight into the buffer: jansson hands its output over a few bytes at a
+ * time through a callback, which cost an API answer more than building it.
+ */
+#define DUMP_DEPTH_MAX 2048 /* deeper is refused (and so is a cycle) */
 
-static int
-dump_chunk(const char *p, size_t n, void *data)
+static enum eg_err
+dump_string(const char *s, size_t n, struct eg_buf *b)
 {
-    struct dump *d = data;
-    d->rc = eg_buf_add(d->b, p, n);
-    return d->rc == EG_OK ? 0 : -1;
+    static const char hex[] = "0123456789ABCDEF";
+    /* Worst case six bytes a byte, plus the quotes. */
+    if (n > (SIZE_MAX - 2) / 6)
+        return EG_ETOOBIG;
+    enum eg_err rc = eg_buf_grow(b, n + 2);
+    if (rc != EG_OK)
+        return rc;
+    size_t start = b->len;
+    b->p[b->len++] = '"';
+    size_t run = 0; /* bytes copied as they are, pending */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            run++;
+            continue;
+        }
+        char esc[6] = {'\\', 0, 0, 0, 0, 0};
+        size_t k = 2;
+        switch (c) {
+        case '"':
+            esc[1] = '"';
+            break;
+        case '\\':
+            esc[1] = '\\';
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        default:
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            k = 6;
+        }
+        /* The run so far and the escape, growing for what is left at most once each. */
+        if ((rc = eg_buf_grow(b, run + k + (n - i - 1) + 1)) != EG_OK)
+            break;
+        memcpy(b->p + b->len, s + i - run, run);
+        b->len += run;
+        run = 0;
+        memcpy(b->p + b->len, esc, k);
+        b->len += k;
+    }
+    if (rc == EG_OK)
+        rc = eg_buf_grow(b, run + 1);
+    if (rc != EG_OK) {
+        b->len = start;
+        return rc;
+    }
+    memcpy(b->p + b->len, s + n - run, run);
+    b->len += run;
+    b->p[b->len++] = '"';
+    b->p[b->len] = '\0';
+    return EG_OK;
+}
+
+static enum eg_err
+dump_int(json_int_t x, struct eg_buf *b)
+{
+    char tmp[24];
+    char *end = tmp + sizeof(tmp);
+    char *p = end;
+    unsigned long long u = x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (x < 0)
+        *--p = '-';
+    return eg_buf_add(b, p, (size_t)(end - p));
+}
+
+static enum eg_err
+dump_real(double d, struct eg_buf *b)
+{
+    /* As jansson: %.17g, and a ".0" when that reads as an integer. */
+    if (d != d || d > 1.7976931348623157e308 || d < -1.7976931348623157e308)
+        return EG_EINVAL; /* NaN and infinities are not JSON */
+    char tmp[40];
+    int n = snprintf(tmp, sizeof(tmp), "%.17g", d);
+    if (n <= 0 || (size_t)n >= sizeof(tmp) - 3)
+        return EG_EINVAL;
+    char *e = strchr(tmp, 'e');
+    if (!e && !strchr(tmp, '.')) {
+        tmp[n++] = '.';
+        tmp[n++] = '0';
+        tmp[n] = '\0';
+    } else if (e) {
+        /* The exponent without its '+' and leading zeros: 1e300, 2.5e-5. */
+        char *from = e + 1, *to = e + 1;
+        if (*from == '-')
+            from = ++to;
+        else if (*from == '+')
+            from++;
+        while (*from == '0' && from[1])
+            from++;
+        memmove(to, from, strlen(from) + 1);
+        n = (int)strlen(tmp);
+    }
+    return eg_buf_add(b, tmp, (size_t)n);
+}
+
+static enum eg_err
+dump_value(const json_t *v, struct eg_buf *b, int depth)
+{
+    if (depth > DUMP_DEPTH_MAX)
+        return EG_EINVAL;
+    enum eg_err rc = EG_OK;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        const char *key;
+        const json_t *x;
+        bool first = true;
+        rc = eg_buf_addc(b, '{');
+        // cppcheck-suppress constVariablePointer
+        json_object_foreach((json_t *)v, key, x)
+        {
+            if (rc == EG_OK && !first)
+                rc = eg_buf_addc(b, ',');
+            first = false;
+            if (rc == EG_OK)
+                rc = dump_string(key, strlen(key), b);
+            if (rc == EG_OK)
+                rc = eg_buf_addc(b, ':');
+            if (rc == EG_OK)
+                rc = dump_value(x, b, depth + 1);
+            if (rc != EG_OK)
+                break;
+        }
+        return rc == EG_OK ? eg_buf_addc(b, '}') : rc;
+    }
+    case JSON_ARRAY: {
+        size_t n = json_array_size(v);
+        rc = eg_buf_addc(b, '[');
+        for (size_t i = 0; rc == EG_OK && i < n; i++) {
+            if (i)
+                rc = eg_buf_addc(b, ',');
+            if (rc == EG_OK)
+                rc = dump_value(json_array_get(v, i), b, depth + 1);
+        }
+        return rc == EG_OK ? eg_buf_addc(b, ']') : rc;
+    }
+    case JSON_STRING:
+        return dump_string(json_string_value(v), json_string_length(v), b);
+    case JSON_INTEGER:
+        return dump_int(json_integer_value(v), b);
+    case JSON_REAL:
+        return dump_real(json_real_value(v), b);
+    case JSON_TRUE:
+        return eg_buf_add(b, "true", 4);
+    case JSON_FALSE:
+        return eg_buf_add(b, "false", 5);
+    case JSON_NULL:
+        return eg_buf_add(b, "null", 4);
+    }
+    return EG_EINVAL;
 }
 
 enum eg_err
 eg_json_dump(const json_t *v, struct eg_buf *b)
 {
-    /* One pass, straight into the buffer (json_dumpb would need a sizing pass first). */
-    struct dump d = {b, EG_OK};
     size_t before = b->len;
-    if (!v || json_dump_callback(v, dump_chunk, &d, JSON_COMPACT) != 0) {
+    enum eg_err rc = v ? dump_value(v, b, 0) : EG_EINVAL;
+    if (rc != EG_OK) {
         b->len = before;
         if (b->p)
             b->p[b->len] = '\0';
-        return d.rc != EG_OK ? d.rc : EG_EINVAL;
+        return rc;
     }
-    return b->p ? EG_OK : eg_buf_adds(b, "");
+    return EG_OK;
 }

@@ -571,6 +571,78 @@ test_dump_round_trip(void **state)
     assert_round_trip("[\"quote \\\" backslash \\\\ newline \\n\"]");
 }
 
+/* eg_json_dump writes what jansson's json_dumps(JSON_COMPACT) writes, byte for byte. */
+static void
+assert_dumps_as_jansson(const json_t *v)
+{
+    char *want = json_dumps(v, JSON_COMPACT);
+    assert_non_null(want);
+    struct eg_buf b = EG_BUF_INIT(1 << 20);
+    assert_int_equal(eg_json_dump(v, &b), EG_OK);
+    assert_string_equal(eg_buf_str(&b), want);
+    assert_int_equal(b.len, strlen(want));
+    free(want);
+    eg_buf_release(&b);
+}
+
+static void
+test_dump_same_as_jansson(void **state)
+{
+    (void)state;
+    static const double reals[] = {
+        0.0, -0.0, 1.5, -2.25, 1e300, 1e-300, 3.0, 100.0, 1.0 / 3.0, 123456789012345678.0, 2.5e-5};
+    static const json_int_t ints[] = {0, 1, -1, 9, 10, -10, 1234567890, INT64_MAX, INT64_MIN};
+    json_t *all = json_array();
+    for (size_t i = 0; i < sizeof(reals) / sizeof(reals[0]); i++)
+        json_array_append_new(all, json_real(reals[i]));
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+        json_array_append_new(all, json_integer(ints[i]));
+    /* Every byte below 0x80 (NUL included), then Vietnamese, then U+2028 and an emoji. */
+    char bytes[128];
+    for (int c = 0; c < 128; c++)
+        bytes[c] = (char)c;
+    json_array_append_new(all, json_stringn(bytes, sizeof(bytes)));
+    json_array_append_new(all,
+                          json_string("Nguyễn Thị Thuỷ \xe2\x80\xa8 \xf0\x9f\x98\x80 / </script>"));
+    json_array_append_new(all, json_string(""));
+    json_array_append_new(all,
+                          json_pack("{s:b, s:b, s:n, s:{}, s:[], s:{s:[i, {s:s}]}}", "t", 1, "f", 0,
+                                    "n", "o", "a", "nested", "x", 1, "khóa\n\"", "giá trị\t"));
+    assert_dumps_as_jansson(all);
+    /* Generated objects: keys in insertion order, escapes anywhere. */
+    unsigned seed = 7;
+    for (int round = 0; round < 300; round++) {
+        json_t *o = json_object();
+        for (int k = 0; k < round % 13; k++) {
+            char key[16], val[24];
+            for (size_t j = 0; j < sizeof(val) - 1; j++) {
+                seed = seed * 1103515245u + 12345u;
+                val[j] = (char)(1 + (seed >> 16) % 126);
+            }
+            val[sizeof(val) - 1] = '\0';
+            snprintf(key, sizeof(key), "k%d\"%d", (int)(seed % 1000), k);
+            json_object_set_new(o, key, k % 3 ? json_string(val) : json_integer((json_int_t)seed));
+        }
+        json_array_append_new(all, o);
+        assert_dumps_as_jansson(o);
+    }
+    assert_dumps_as_jansson(all);
+    json_decref(all);
+    /* Deeper than anything egov makes (or a cycle): refused, nothing written. */
+    struct eg_buf b = EG_BUF_INIT(1 << 20);
+    json_t *deep = json_array();
+    for (int i = 0; i < 3000; i++) {
+        json_t *outer = json_array();
+        json_array_append_new(outer, deep);
+        deep = outer;
+    }
+    assert_int_equal(eg_buf_adds(&b, "x"), EG_OK);
+    assert_int_equal(eg_json_dump(deep, &b), EG_EINVAL);
+    assert_string_equal(eg_buf_str(&b), "x");
+    json_decref(deep);
+    eg_buf_release(&b);
+}
+
 static void
 test_dump_appends(void **state)
 {
@@ -650,6 +722,7 @@ main(void)
         cmocka_unit_test(test_check_array_items),
         cmocka_unit_test(test_check_not_an_object),
         cmocka_unit_test(test_dump_round_trip),
+        cmocka_unit_test(test_dump_same_as_jansson),
         cmocka_unit_test(test_dump_appends),
         cmocka_unit_test(test_dump_max),
     };
