@@ -211,19 +211,7 @@ eg_api_procedure_export(struct eg_req *r, void *ctx)
 bool
 eg_api_catalogue_keeper(struct eg_call *c)
 {
-    struct eg_tx *tx;
-    int64_t root = 0;
-    enum eg_err rc = eg_db_begin(c->db, EG_TX_READ, &tx);
-    if (rc == EG_OK) {
-        rc = eg_org_unit_root(tx, &root);
-        eg_tx_rollback(tx);
-    }
-    if (rc != EG_OK) {
-        eg_resp_err(c->req, rc, NULL);
-        return false;
-    }
-    struct eg_access_target t = {root, 0};
-    return eg_gate_allow(c, EG_PERM_PROCEDURE_MANAGE, &t) == EG_OK;
+    return eg_gate_allow_province(c, EG_PERM_PROCEDURE_MANAGE) == EG_OK;
 }
 
 static void

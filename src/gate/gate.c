@@ -2,6 +2,7 @@
 #include "gate.h"
 
 #include "audit/audit.h"
+#include "directory/directory.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -233,6 +234,24 @@ eg_gate_allow(struct eg_call *c, enum eg_perm p, const struct eg_access_target *
     if (rc != EG_OK)
         deny(c, rc, eg_perm_str(p), NULL, NULL);
     return rc;
+}
+
+enum eg_err
+eg_gate_allow_province(struct eg_call *c, enum eg_perm p)
+{
+    struct eg_tx *tx;
+    int64_t root = 0;
+    enum eg_err rc = eg_db_begin(c->db, EG_TX_READ, &tx);
+    if (rc == EG_OK) {
+        rc = eg_org_unit_root(tx, &root);
+        eg_tx_rollback(tx);
+    }
+    if (rc != EG_OK) {
+        eg_resp_err(c->req, rc, NULL);
+        return rc;
+    }
+    struct eg_access_target t = {root, 0};
+    return eg_gate_allow(c, p, &t);
 }
 
 /* ---- the front door ----------------------------------------------------------------- */

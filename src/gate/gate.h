@@ -88,6 +88,8 @@ EG_WUR enum eg_err eg_gate_add(struct eg_gate *g, struct eg_router *r,
  */
 EG_WUR enum eg_err eg_gate_allow(struct eg_call *c, enum eg_perm p,
                                  const struct eg_access_target *t);
+/* The same for the whole province: p decided on the root of the org tree (keeping the catalogue). */
+EG_WUR enum eg_err eg_gate_allow_province(struct eg_call *c, enum eg_perm p);
 /*
  * Refuses the request with 403 and the code and message given, audited as an
  * authorization denial like every other: for rules a handler applies itself

@@ -58,19 +58,7 @@ not_found(struct eg_call *c, void *ctx)
 static bool
 allowed(struct eg_call *c)
 {
-    struct eg_tx *tx;
-    int64_t root = 0;
-    enum eg_err rc = eg_db_begin(c->db, EG_TX_READ, &tx);
-    if (rc == EG_OK) {
-        rc = eg_org_unit_root(tx, &root);
-        eg_tx_rollback(tx);
-    }
-    if (rc != EG_OK) {
-        eg_resp_err(c->req, rc, NULL);
-        return false;
-    }
-    struct eg_access_target t = {root, 0};
-    return eg_gate_allow(c, EG_PERM_PROCEDURE_MANAGE, &t) == EG_OK;
+    return eg_gate_allow_province(c, EG_PERM_PROCEDURE_MANAGE) == EG_OK;
 }
 
 /* ---- GET /admin/procedures?q=&retired=1&page= ------------------------------------------------ */
