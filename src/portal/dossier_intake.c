@@ -5,6 +5,8 @@
  * officer is a desk officer), the applicant, the channel, the components
  * received on paper (checkboxes) and optional scans. dossiers/ receives it at
  * once; the officer lands on the dossier's page with its receipt slip (01).
+ * As on the citizen's form, a hidden key made when the form is shown is the
+ * Idempotency key: a double click at the counter makes one dossier, not two.
  */
 #include "portal_int.h"
 
@@ -144,7 +146,7 @@ receiving_units(struct eg_call *c, const json_t *doc, const char *chosen, json_t
 }
 
 static void
-render_intake(struct page *pg, struct dform *f, json_t *units, int status)
+render_intake(struct page *pg, struct dform *f, json_t *units, const char *idem, int status)
 {
     static const char *const channels[] = {"counter", "post", "phone", "fax", NULL};
     static const char *const kinds[] = {"citizen", "business", NULL};
@@ -152,6 +154,7 @@ render_intake(struct page *pg, struct dform *f, json_t *units, int status)
     const char *code = json_string_value(json_object_get(doc, "code"));
     pg_csrf(pg);
     df_render(pg, f);
+    json_object_set_new(pg->ctx, "idem", idem ? json_string(idem) : json_null());
     json_t *p = json_pack("{s:s,s:O,s:s,s:s}", "code", code, "name", json_object_get(doc, "name"),
                           "link", cat_path(pg->c, code, ""), "action", intake_path(pg->c, code));
     json_object_set_new(pg->ctx, "p", p);
@@ -237,7 +240,7 @@ pg_desk_intake_form(struct eg_call *c, void *ctx)
     }
     struct dform f;
     df_init(&f, c, cfg, doc, false);
-    render_intake(&pg, &f, units, json_array_size(units) ? 200 : 403);
+    render_intake(&pg, &f, units, df_new_key(c), json_array_size(units) ? 200 : 403);
     df_release(&f);
     json_decref(doc);
 }
@@ -275,6 +278,26 @@ pg_desk_intake_post(struct eg_call *c, void *ctx)
     keep_typed(&f, "applicant_phone", phone);
     keep_typed(&f, "applicant_email", email);
     keep_typed(&f, "channel", channel);
+    const char *idem = eg_upload_field(eg_req_upload(c->req), "idem");
+    const char *key = df_key_ok(idem) ? idem : df_new_key(c);
+    char hash[65];
+    df_request_hash(&f, "intake", hash);
+    struct eg_actor a = dv_actor(c);
+    struct eg_dossier_ref ref;
+    /* A double click or a retry: the dossier the first request made, before anything is stored. */
+    enum eg_err found =
+        df_key_ok(idem) ? eg_dossier_idem_find(cfg->dossiers, &a, idem, hash, &ref) : EG_ENOTFOUND;
+    if (found == EG_OK) {
+        pg_release(&pg);
+        dv_redirect_done(c, eg_arena_printf(eg_req_arena(c->req), "/desk/dossiers/%s", ref.code),
+                         "intake");
+        goto out;
+    }
+    if (found != EG_ENOTFOUND && found != EG_ECONFLICT) {
+        pg_release(&pg);
+        eg_resp_err(c->req, found, NULL);
+        goto out;
+    }
     json_t *units = NULL;
     enum eg_err rc = receiving_units(c, doc, unit, &units);
     if (rc == EG_OK)
@@ -305,6 +328,12 @@ pg_desk_intake_post(struct eg_call *c, void *ctx)
         dv_error(f.errors, "applicant_name", "applicant_name_required", NULL);
     df_check_required(&f);
     int status = 400;
+    if (found == EG_ECONFLICT) {
+        /* The key made a dossier from another form (the back button): say so, a new key. */
+        key = df_new_key(c);
+        dv_error(f.errors, "", "form_used", NULL);
+        status = 409;
+    }
     if (json_array_size(f.errors) == 0) {
         struct eg_dossier_new n = {
             .procedure_code = json_string_value(json_object_get(doc, "code")),
@@ -318,13 +347,14 @@ pg_desk_intake_post(struct eg_call *c, void *ctx)
             .applicant_email = email,
             .applicant_phone = phone,
             .paper = f.paper,
+            .idem_key = df_key_ok(idem) ? idem : NULL,
+            .request_hash = hash,
         };
-        struct eg_actor a = dv_actor(c);
-        struct eg_dossier_ref ref;
         struct eg_buf msg = EG_BUF_INIT(2048);
         rc = eg_dossier_create(cfg->dossiers, &a, &n, &ref, &msg);
         if (rc == EG_OK) {
-            eg_notifier_kick(c->notifier);
+            if (!ref.replayed)
+                eg_notifier_kick(c->notifier);
             pg_release(&pg);
             dv_redirect_done(
                 c, eg_arena_printf(eg_req_arena(c->req), "/desk/dossiers/%s", ref.code), "intake");
@@ -332,7 +362,11 @@ pg_desk_intake_post(struct eg_call *c, void *ctx)
             json_decref(units);
             goto out;
         }
-        if (rc == EG_EINVAL || rc == EG_EFORBIDDEN) {
+        if (rc == EG_ECONFLICT) {
+            key = df_new_key(c);
+            dv_error(f.errors, "", "form_used", NULL);
+            status = 409;
+        } else if (rc == EG_EINVAL || rc == EG_EFORBIDDEN) {
             df_business_error(&f, msg.len ? msg.p : "");
             status = rc == EG_EINVAL ? 400 : 403;
         } else {
@@ -344,7 +378,7 @@ pg_desk_intake_post(struct eg_call *c, void *ctx)
         }
         eg_buf_release(&msg);
     }
-    render_intake(&pg, &f, units, status);
+    render_intake(&pg, &f, units, key, status);
 out:
     df_release(&f);
     json_decref(doc);

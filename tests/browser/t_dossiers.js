@@ -511,6 +511,37 @@ module.exports = (test, S, L) => {
     await visit(page, 'desk intake done');
   });
 
+  test('dossiers: a double click at the counter makes one dossier', async () => {
+    const page = await staffPage(D.desk);
+    await go(page, `/desk/intake/${BIRTH}`);
+    const csrf = await page.getAttribute('main form.dossier-form input[name=csrf]', 'value');
+    const idem = await page.getAttribute('main form.dossier-form input[name=idem]', 'value');
+    check(/^[0-9a-f]{32}$/.test(idem || ''), `a hidden key for the intake: ${idem}`);
+    const body = {
+      csrf, idem, applicant_name: 'Đinh Văn Hai Lần', channel: 'counter', f_child_name: 'Đinh Gia Bảo',
+      f_child_birth_date_day: '6', f_child_birth_date_month: '11', f_child_birth_date_year: '2026',
+      f_child_sex: 'male', f_birth_place: 'Nhà riêng', f_mother_name: 'Mai Thị Hai',
+      f_mother_personal_id: newPid(), f_father_known: 'no', f_birth_certificate: pdfBirth,
+      paper_0: 'on', paper_1: 'on', paper_5: 'on',
+    };
+    const url = `${L.BASE}/desk/intake/${BIRTH}`;
+    const [a, b] = await Promise.all([
+      page.request.post(url, { multipart: body, maxRedirects: 0 }),
+      page.request.post(url, { multipart: body, maxRedirects: 0 }),
+    ]);
+    const why = async (r) => (r.status() === 303 ? '' : (await r.text()).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 600));
+    eq(a.status(), 303, `the first answer ${await why(a)}`);
+    eq(b.status(), 303, `the second answer ${await why(b)}`);
+    check(/^\/desk\/dossiers\/[0-9A-Z.]+-\d{6}-\d{4,5}/.test(a.headers().location), `to the dossier: ${a.headers().location}`);
+    eq(b.headers().location, a.headers().location, 'both lead to the same dossier');
+    /* The same key with other content (the back button, then changes): refused, a new key offered. */
+    const other = await page.request.post(url, { multipart: { ...body, applicant_name: 'Người Khác' }, maxRedirects: 0 });
+    eq(other.status(), 409, 'the key of another intake');
+    const html = await other.text();
+    const fresh = (html.match(/name="idem" value="([0-9a-f]{32})"/) || [])[1];
+    check(fresh && fresh !== idem, 'a new key on the page');
+  });
+
   test('dossiers: withdrawing with a reason, and closed doors', async () => {
     const page = D.citizenPage;
     await go(page, `/dossiers/${D.second}`);
