@@ -139,8 +139,8 @@ void eg_log_setup(enum eg_log_level min, int fd);
 bool eg_log_enabled(enum eg_log_level l);
 /* One JSON line {"ts":..,"level":..,"msg":..}; msg is escaped, never raw. */
 void eg_log(enum eg_log_level l, const char *fmt, ...) EG_PRINTF(2, 3);
-/* Writes an already-encoded JSON object as one line (the access log). */
-void eg_log_json(json_t *obj);
+/* Writes n bytes of an already-encoded JSON object as one line (the access log). */
+void eg_log_line(const char *json, size_t n);
 EG_WUR enum eg_err eg_log_level_parse(const char *s, enum eg_log_level *out);
 
 #define eg_debug(...) eg_log(EG_LOG_DEBUG, __VA_ARGS__)
@@ -187,6 +187,8 @@ EG_WUR enum eg_err eg_json_check(const json_t *obj, const struct eg_json_field *
                                  struct eg_buf *msg);
 /* Compact UTF-8 encoding into b. */
 EG_WUR enum eg_err eg_json_dump(const json_t *v, struct eg_buf *b);
+/* n bytes of UTF-8 as a JSON string, quoted and escaped as eg_json_dump does, into b. */
+EG_WUR enum eg_err eg_json_add_string(struct eg_buf *b, const char *s, size_t n);
 
 /* ---- UTF-8 and Vietnamese text ----------------------------------------- */
 

@@ -186,8 +186,8 @@ eg_json_check(const json_t *obj, const struct eg_json_field *fields, size_t n, s
  */
 #define DUMP_DEPTH_MAX 2048 /* deeper is refused (and so is a cycle) */
 
-static enum eg_err
-dump_string(const char *s, size_t n, struct eg_buf *b)
+enum eg_err
+eg_json_add_string(struct eg_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
     /* Worst case six bytes a byte, plus the quotes. */
@@ -324,7 +324,7 @@ dump_value(const json_t *v, struct eg_buf *b, int depth)
                 rc = eg_buf_addc(b, ',');
             first = false;
             if (rc == EG_OK)
-                rc = dump_string(key, strlen(key), b);
+                rc = eg_json_add_string(b, key, strlen(key));
             if (rc == EG_OK)
                 rc = eg_buf_addc(b, ':');
             if (rc == EG_OK)
@@ -346,7 +346,7 @@ dump_value(const json_t *v, struct eg_buf *b, int depth)
         return rc == EG_OK ? eg_buf_addc(b, ']') : rc;
     }
     case JSON_STRING:
-        return dump_string(json_string_value(v), json_string_length(v), b);
+        return eg_json_add_string(b, json_string_value(v), json_string_length(v));
     case JSON_INTEGER:
         return dump_int(json_integer_value(v), b);
     case JSON_REAL:

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 /* Compact, and durations like 1.333 rather than 1.3332659999999999. */
-#define LOG_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(6))
 
 static enum eg_log_level log_min = EG_LOG_INFO;
 static int log_fd = 2;
@@ -62,13 +61,11 @@ write_all(const char *p, size_t n)
 }
 
 void
-eg_log_json(json_t *obj)
+eg_log_line(const char *json, size_t n)
 {
     char small[2048];
-    size_t n = json_dumpb(obj, small, sizeof(small) - 1, LOG_FLAGS);
-    if (n == 0)
-        return;
-    if (n < sizeof(small) - 1) {
+    if (n < sizeof(small)) {
+        memcpy(small, json, n);
         small[n] = '\n';
         write_all(small, n + 1);
         return;
@@ -76,7 +73,7 @@ eg_log_json(json_t *obj)
     char *big = malloc(n + 1);
     if (!big)
         return;
-    json_dumpb(obj, big, n, LOG_FLAGS);
+    memcpy(big, json, n);
     big[n] = '\n';
     write_all(big, n + 1);
     free(big);
@@ -111,15 +108,15 @@ eg_log(enum eg_log_level l, const char *fmt, ...)
     struct eg_buf clean = EG_BUF_INIT(4 * sizeof(msg));
     if (eg_utf8_sanitize(msg, n, &clean) != EG_OK)
         eg_buf_reset(&clean);
-    json_t *o = json_object();
-    if (!o) {
-        eg_buf_release(&clean);
-        return;
-    }
-    json_object_set_new(o, "ts", json_string(ts));
-    json_object_set_new(o, "level", json_string(level_names[l]));
-    json_object_set_new(o, "msg", json_stringn(eg_buf_str(&clean), clean.len));
-    eg_log_json(o);
-    json_decref(o);
+    struct eg_buf line = EG_BUF_INIT(8 * sizeof(msg));
+    enum eg_err rc =
+        eg_buf_printf(&line, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":", ts, level_names[l]);
+    if (rc == EG_OK)
+        rc = eg_json_add_string(&line, eg_buf_str(&clean), clean.len);
+    if (rc == EG_OK)
+        rc = eg_buf_addc(&line, '}');
+    if (rc == EG_OK)
+        eg_log_line(line.p, line.len);
+    eg_buf_release(&line);
     eg_buf_release(&clean);
 }
