@@ -1,4 +1,5 @@
-/* create.c - drafts, online submission and counter intake. */
+/* create.c - new dossiers: online submission (or a first draft) and counter intake.
+ * A draft is changed and submitted in drafts.c. */
 #include "dossiers_int.h"
 
 #include "procedures/procedures.h"
@@ -6,23 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 
-/* What a submission needs to know about its procedure, read before the write. */
-struct proc {
-    json_t *doc; /* eg_procedure_get_cached: the current document plus version and agencies */
-    int version;
-    int working_days;
-    char cutoff[6];
-    char field[32];
-};
-
-static void
-proc_free(struct proc *p)
+void
+ds_proc_free(struct proc *p)
 {
     json_decref(p->doc);
 }
 
-static enum eg_err
-proc_load(struct eg_dossiers *d, const char *code, struct proc *p, struct eg_buf *msg)
+enum eg_err
+ds_proc_load(struct eg_dossiers *d, const char *code, struct proc *p, struct eg_buf *msg)
 {
     memset(p, 0, sizeof(*p));
     if (!code || !*code || strlen(code) > 63)
@@ -83,8 +75,8 @@ pick_agency(const json_t *doc, const char *asked, char out[40], struct eg_buf *m
 }
 
 /* Files name real components and file fields; required ones are there (unless partial). */
-static enum eg_err
-files_check(const json_t *doc, const struct eg_dossier_new *n, bool partial, struct eg_buf *msg)
+enum eg_err
+ds_files_check(const json_t *doc, const struct eg_dossier_new *n, bool partial, struct eg_buf *msg)
 {
     const json_t *components = json_object_get(doc, "components");
     const json_t *fields = json_object_get(json_object_get(doc, "form"), "fields");
@@ -182,8 +174,8 @@ next_seq(struct eg_tx *tx, int64_t unit, struct eg_date day, int *seq)
     return rc;
 }
 
-static enum eg_err
-seal_form(struct eg_dossiers *d, const json_t *form, struct eg_buf *out)
+enum eg_err
+ds_seal_form(struct eg_dossiers *d, const json_t *form, struct eg_buf *out)
 {
     char *text = json_dumps(form, JSON_COMPACT);
     if (!text)
@@ -660,7 +652,7 @@ create_tx(struct create_ctx *c, struct eg_tx *tx, int64_t now_ms, struct drow *r
     enum eg_err rc = ds_load_process(tx, &shape, &p);
     struct eg_buf sealed = EG_BUF_INIT(4096);
     if (rc == EG_OK)
-        rc = seal_form(d, c->clean, &sealed);
+        rc = ds_seal_form(d, c->clean, &sealed);
     int64_t id = 0;
     if (rc == EG_OK)
         rc = insert_row(tx, c, process_id, &sealed, now_ms, &id);
@@ -712,7 +704,7 @@ eg_dossier_create(struct eg_dossiers *d, const struct eg_actor *a, const struct 
             return rc;
     }
     struct proc p;
-    enum eg_err rc = proc_load(d, n->procedure_code, &p, msg);
+    enum eg_err rc = ds_proc_load(d, n->procedure_code, &p, msg);
     if (rc != EG_OK)
         return rc;
     struct create_ctx c = {.d = d, .a = a, .n = n, .p = &p};
@@ -730,7 +722,7 @@ eg_dossier_create(struct eg_dossiers *d, const struct eg_actor *a, const struct 
         rc = ds_form_check(p.doc, n->form, eg_date_of_ms(now_ms, NULL).year, n->draft, &c.clean,
                            msg);
     if (rc == EG_OK)
-        rc = files_check(p.doc, n, n->draft, msg);
+        rc = ds_files_check(p.doc, n, n->draft, msg);
     /* At the counter the officer checks the papers: a file field's paper counts. */
     if (rc == EG_OK && !n->draft && online)
         rc = ds_form_files_check(p.doc, c.clean, n->files, n->nfiles, msg);
@@ -826,12 +818,11 @@ eg_dossier_create(struct eg_dossiers *d, const struct eg_actor *a, const struct 
 out:
     ds_calendar_release(d);
     json_decref(c.clean);
-    proc_free(&p);
+    ds_proc_free(&p);
     return rc;
 }
 
-/* ---- drafts ------------------------------------------------------------------------------ */
-
+/* The form of a dossier, unsealed (a new reference): what ds_seal_form() stored. */
 enum eg_err
 ds_form_of(struct eg_dossiers *d, struct eg_tx *tx, int64_t id, json_t **out)
 {
@@ -858,219 +849,5 @@ ds_form_of(struct eg_dossiers *d, struct eg_tx *tx, int64_t id, json_t **out)
             rc = EG_EIO;
     }
     eg_buf_release(&plain);
-    return rc;
-}
-
-/* The applicant's own draft, locked for the change. */
-static enum eg_err
-own_draft(struct eg_tx *tx, const struct eg_actor *a, int64_t id, struct drow *r)
-{
-    enum eg_err rc = ds_load_row(tx, NULL, id, true, r);
-    if (rc != EG_OK)
-        return rc;
-    if (r->applicant_account != a->subject.account_id || r->state != EG_DS_DRAFT)
-        return EG_ENOTFOUND;
-    return EG_OK;
-}
-
-/* The draft's files go back to being uploads before its new list is attached. */
-static enum eg_err
-release_files(struct eg_tx *tx, int64_t id)
-{
-    char ref[32];
-    snprintf(ref, sizeof(ref), "%lld", (long long)id);
-    struct eg_stmt *st;
-    bool row;
-    enum eg_err rc = eg_tx_prepare(tx,
-                                   "UPDATE attachment SET owner_kind = 'upload', owner_ref = NULL "
-                                   "WHERE owner_kind = 'dossier' AND owner_ref = ?",
-                                   &st);
-    if (rc == EG_OK)
-        rc = eg_stmt_bind_text(st, 1, ref, strlen(ref));
-    if (rc == EG_OK)
-        rc = eg_stmt_step(st, &row);
-    if (rc == EG_OK)
-        rc = eg_tx_prepare(tx, "DELETE FROM dossier_file WHERE dossier_id = ?", &st);
-    if (rc == EG_OK)
-        rc = eg_stmt_bind_i64(st, 1, id);
-    if (rc == EG_OK)
-        rc = eg_stmt_step(st, &row);
-    return rc;
-}
-
-enum eg_err
-eg_dossier_draft_update(struct eg_dossiers *d, const struct eg_actor *a, int64_t id,
-                        const struct eg_dossier_new *n, struct eg_dossier_ref *out,
-                        struct eg_buf *msg)
-{
-    memset(out, 0, sizeof(*out));
-    eg_buf_reset(msg);
-    struct eg_tx *tx;
-    struct drow r;
-    enum eg_err rc = eg_db_begin(d->db, EG_TX_READ, &tx);
-    if (rc != EG_OK)
-        return rc;
-    rc = ds_load_row(tx, NULL, id, false, &r);
-    eg_tx_rollback(tx);
-    if (rc == EG_OK && (r.applicant_account != a->subject.account_id || r.state != EG_DS_DRAFT))
-        rc = EG_ENOTFOUND;
-    if (rc != EG_OK)
-        return rc;
-    struct proc p;
-    rc = proc_load(d, r.procedure_code, &p, msg);
-    if (rc != EG_OK)
-        return rc;
-    struct eg_dossier_new m = *n;
-    m.draft = true;
-    m.channel = EG_CHANNEL_ONLINE;
-    json_t *clean = NULL;
-    int64_t now_ms = eg_clock_now_ms(d->clock);
-    rc = ds_form_check(p.doc, n->form, eg_date_of_ms(now_ms, NULL).year, true, &clean, msg);
-    if (rc == EG_OK)
-        rc = files_check(p.doc, &m, true, msg);
-    struct eg_buf sealed = EG_BUF_INIT(4096);
-    if (rc == EG_OK)
-        rc = seal_form(d, clean, &sealed);
-    if (rc == EG_OK)
-        rc = eg_db_begin(d->db, EG_TX_WRITE, &tx);
-    if (rc != EG_OK)
-        goto out;
-    rc = own_draft(tx, a, id, &r);
-    if (rc == EG_OK && n->version && n->version != r.version)
-        rc = ds_say(msg, EG_ECONFLICT, "Bản nháp đã được sửa ở nơi khác; hãy tải lại trang.");
-    struct eg_stmt *st;
-    bool row;
-    if (rc == EG_OK)
-        rc = eg_tx_prepare(tx,
-                           "UPDATE dossier SET form_sealed = ?, procedure_version = ?, "
-                           "working_days = ?, version = version + 1, updated_ms = ? WHERE id = ?",
-                           &st);
-    if (rc == EG_OK)
-        rc = eg_stmt_bind_blob(st, 1, sealed.p, sealed.len);
-    if (rc == EG_OK)
-        rc = eg_stmt_bind_i64(st, 2, p.version);
-    if (rc == EG_OK)
-        rc = eg_stmt_bind_i64(st, 3, p.working_days);
-    if (rc == EG_OK)
-        rc = eg_stmt_bind_i64(st, 4, now_ms);
-    if (rc == EG_OK)
-        rc = eg_stmt_bind_i64(st, 5, id);
-    if (rc == EG_OK)
-        rc = eg_stmt_step(st, &row);
-    if (rc == EG_OK)
-        rc = release_files(tx, id);
-    if (rc == EG_OK)
-        rc = ds_attach_files(tx, &r, a, a->subject.account_id, n->files, n->nfiles, 0, msg);
-    if (rc == EG_OK)
-        rc = ds_load_row(tx, NULL, id, false, &r);
-    if (rc == EG_OK)
-        rc = eg_tx_commit(tx);
-    else
-        eg_tx_rollback(tx);
-    if (rc == EG_OK)
-        ds_ref_of(&r, out);
-out:
-    eg_buf_release(&sealed);
-    json_decref(clean);
-    proc_free(&p);
-    return rc;
-}
-
-/* The files of a draft as references, to check them as a submission would be. */
-static enum eg_err
-files_of(struct eg_tx *tx, int64_t id, struct eg_dossier_file_ref *out, char (*fields)[64],
-         size_t max, size_t *n)
-{
-    struct eg_stmt *st;
-    bool row = false;
-    *n = 0;
-    enum eg_err rc = eg_tx_prepare(tx,
-                                   "SELECT attachment_id, component, field FROM dossier_file "
-                                   "WHERE dossier_id = ? ORDER BY attachment_id",
-                                   &st);
-    if (rc == EG_OK)
-        rc = eg_stmt_bind_i64(st, 1, id);
-    while (rc == EG_OK && (rc = eg_stmt_step(st, &row)) == EG_OK && row) {
-        if (*n == max) {
-            eg_stmt_reset(st);
-            return EG_ETOOBIG;
-        }
-        out[*n].attachment_id = eg_stmt_i64(st, 0);
-        out[*n].component = (int)eg_stmt_i64(st, 1);
-        out[*n].field = NULL;
-        if (!eg_stmt_is_null(st, 2)) {
-            snprintf(fields[*n], 64, "%s", eg_stmt_text(st, 2));
-            out[*n].field = fields[*n];
-        }
-        (*n)++;
-    }
-    return rc;
-}
-
-enum eg_err
-eg_dossier_draft_submit(struct eg_dossiers *d, const struct eg_actor *a, int64_t id,
-                        struct eg_dossier_ref *out, struct eg_buf *msg)
-{
-    memset(out, 0, sizeof(*out));
-    eg_buf_reset(msg);
-    struct eg_tx *tx;
-    struct drow r;
-    json_t *form = NULL, *clean = NULL;
-    struct eg_dossier_file_ref files[EG_DOSSIER_MAX_FILES];
-    static _Thread_local char fields[EG_DOSSIER_MAX_FILES][64];
-    size_t nfiles = 0;
-    enum eg_err rc = eg_db_begin(d->db, EG_TX_READ, &tx);
-    if (rc != EG_OK)
-        return rc;
-    rc = ds_load_row(tx, NULL, id, false, &r);
-    if (rc == EG_OK && (r.applicant_account != a->subject.account_id || r.state != EG_DS_DRAFT))
-        rc = EG_ENOTFOUND;
-    if (rc == EG_OK)
-        rc = ds_form_of(d, tx, id, &form);
-    if (rc == EG_OK)
-        rc = files_of(tx, id, files, fields, EG_DOSSIER_MAX_FILES, &nfiles);
-    eg_tx_rollback(tx);
-    if (rc != EG_OK) {
-        json_decref(form);
-        return rc;
-    }
-    struct proc p;
-    rc = proc_load(d, r.procedure_code, &p, msg);
-    if (rc != EG_OK) {
-        json_decref(form);
-        return rc;
-    }
-    struct eg_dossier_new m = {.procedure_code = r.procedure_code,
-                               .form = form,
-                               .files = files,
-                               .nfiles = nfiles,
-                               .channel = EG_CHANNEL_ONLINE};
-    int64_t now_ms = eg_clock_now_ms(d->clock);
-    rc = ds_form_check(p.doc, form, eg_date_of_ms(now_ms, NULL).year, false, &clean, msg);
-    if (rc == EG_OK)
-        rc = files_check(p.doc, &m, false, msg);
-    if (rc == EG_OK)
-        rc = ds_form_files_check(p.doc, clean, files, nfiles, msg);
-    if (rc == EG_OK)
-        rc = ds_calendar_hold(d);
-    if (rc == EG_OK)
-        rc = eg_db_begin(d->db, EG_TX_WRITE, &tx);
-    if (rc != EG_OK)
-        goto out;
-    rc = own_draft(tx, a, id, &r);
-    int64_t event_id = 0;
-    if (rc == EG_OK)
-        rc = ds_submit_row(d, tx, a, &r, now_ms, &event_id);
-    if (rc == EG_OK)
-        rc = eg_tx_commit(tx);
-    else
-        eg_tx_rollback(tx);
-    if (rc == EG_OK)
-        ds_ref_of(&r, out);
-out:
-    ds_calendar_release(d);
-    json_decref(clean);
-    json_decref(form);
-    proc_free(&p);
     return rc;
 }

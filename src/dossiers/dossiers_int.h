@@ -187,4 +187,24 @@ EG_WUR enum eg_err ds_notice_event(struct eg_dossiers *d, struct eg_tx *tx, cons
 enum eg_err ds_say(struct eg_buf *msg, enum eg_err rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* create.c and drafts.c */
+/* What a submission needs to know about its procedure, read before the write. */
+struct proc {
+    json_t *doc; /* eg_procedure_get_cached: the current document plus version and agencies */
+    int version;
+    int working_days;
+    char cutoff[6];
+    char field[32];
+};
+/* The procedure in force with that code and what a submission takes from it (p->doc is
+ * released by ds_proc_free()); EG_EINVAL (msg) when there is none. */
+EG_WUR enum eg_err ds_proc_load(struct eg_dossiers *d, const char *code, struct proc *p,
+                                struct eg_buf *msg);
+void ds_proc_free(struct proc *p);
+/* Files name real components and file fields; required ones are there (unless partial). */
+EG_WUR enum eg_err ds_files_check(const json_t *doc, const struct eg_dossier_new *n, bool partial,
+                                  struct eg_buf *msg);
+/* The form as stored: sealed by identity. */
+EG_WUR enum eg_err ds_seal_form(struct eg_dossiers *d, const json_t *form, struct eg_buf *out);
+
 #endif /* EG_DOSSIERS_INT_H */

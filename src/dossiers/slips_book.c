@@ -4,117 +4,26 @@
  * 03/2025 of the Government Office, Appendix I).
  *
  * Items are those of eg_dossier_list() plus "finished" and "returned". As
- * for the slips (slips.c), a missing member is a dotted blank and a member
- * of the wrong type is EG_EINVAL naming it.
+ * for the slips (slips.c, whose readers of JSON it uses), a missing member
+ * is a dotted blank and a member of the wrong type is EG_EINVAL naming it.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "dossiers/dossiers.h"
-#include "pdf/pdf.h"
+#include "slips_int.h"
 
-#define BODY 12.0
-#define HEAD 11.0      /* the national name and the unit, as on the slips */
 #define CELL 8.5       /* a register's small print: about Times New Roman 10 pt */
 #define MAX_PAGES 5000 /* 2,000 rows take about 130 pages */
 #define BLANK "........"
 
 struct book {
-    enum eg_err err;
-    struct eg_buf *msg;
+    struct rd r;    /* "sổ theo dõi", of any year */
     char where[48]; /* "items[12]" */
 };
 
-static void
-bad(struct book *b, const char *key, const char *want)
-{
-    if (b->err != EG_OK)
-        return;
-    b->err = EG_EINVAL;
-    if (b->msg == NULL)
-        return;
-    eg_buf_reset(b->msg);
-    if (eg_buf_printf(b->msg, "Dữ liệu sổ theo dõi không hợp lệ: %s%s%s phải là %s.", b->where,
-                      *key != '\0' ? "." : "", key, want) != EG_OK)
-        eg_buf_reset(b->msg);
-}
-
-/* A string member ("" counts as missing); the wrong type is remembered. */
-static const char *
-str_of(struct book *b, const json_t *obj, const char *key)
-{
-    const json_t *v = json_object_get(obj, key);
-    if (v == NULL || json_is_null(v))
-        return NULL;
-    if (!json_is_string(v)) {
-        bad(b, key, "một chuỗi");
-        return NULL;
-    }
-    const char *s = json_string_value(v);
-    return *s != '\0' ? s : NULL;
-}
-
-static const json_t *
-obj_of(struct book *b, const json_t *obj, const char *key)
-{
-    const json_t *v = json_object_get(obj, key);
-    if (v == NULL || json_is_null(v))
-        return NULL;
-    if (!json_is_object(v)) {
-        bad(b, key, "một đối tượng");
-        return NULL;
-    }
-    return v;
-}
-
-/* "YYYY-MM-DD[THH:MM[:SS]]" into its numbers; false (and the error) when malformed. */
-struct day {
-    bool set;
-    bool has_time;
-    int y, mo, d, h, mi;
-};
-
-static bool
-num(const char *s, int n, int *out)
-{
-    *out = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        *out = *out * 10 + (s[i] - '0');
-    }
-    return true;
-}
-
-static struct day
-day_of(struct book *b, const json_t *obj, const char *key)
-{
-    struct day w = {0};
-    const char *s = str_of(b, obj, key);
-    if (s == NULL)
-        return w;
-    size_t n = strlen(s);
-    int sec;
-    bool ok = n >= 10 && num(s, 4, &w.y) && s[4] == '-' && num(s + 5, 2, &w.mo) && s[7] == '-' &&
-              num(s + 8, 2, &w.d) && w.mo >= 1 && w.mo <= 12 && w.d >= 1 && w.d <= 31;
-    if (ok && n > 10) {
-        ok = n >= 16 && (s[10] == 'T' || s[10] == ' ') && num(s + 11, 2, &w.h) && s[13] == ':' &&
-             num(s + 14, 2, &w.mi) && w.h <= 23 && w.mi <= 59 &&
-             (n == 16 || (n == 19 && s[16] == ':' && num(s + 17, 2, &sec)));
-        w.has_time = ok;
-    }
-    if (!ok) {
-        bad(b, key, "ngày YYYY-MM-DD hoặc thời điểm YYYY-MM-DDTHH:MM");
-        return (struct day){0};
-    }
-    w.set = true;
-    return w;
-}
-
 /* "27/11/2026\n10:30", "27/11/2026", or a blank. */
 static const char *
-fmt(char *out, size_t n, struct day w)
+fmt(char *out, size_t n, struct when w)
 {
     if (!w.set)
         snprintf(out, n, BLANK);
@@ -126,7 +35,7 @@ fmt(char *out, size_t n, struct day w)
 }
 
 static int
-day_cmp(struct day a, struct day b)
+day_cmp(struct when a, struct when b)
 {
     long x = (long)a.y * 10000 + a.mo * 100 + a.d;
     long y = (long)b.y * 10000 + b.mo * 100 + b.d;
@@ -135,18 +44,17 @@ day_cmp(struct day a, struct day b)
 
 /* The remark: the state, and when finished whether before, on or after the due date. */
 static enum eg_err
-remark(struct book *b, const json_t *it, struct day finished, struct day due, struct eg_buf *out)
+remark(struct book *b, const json_t *it, struct when finished, struct when due, struct eg_buf *out)
 {
     eg_buf_reset(out);
-    const char *state = str_of(b, it, "status_title");
-    const json_t *over = json_object_get(it, "overdue");
-    if (over != NULL && !json_is_null(over) && !json_is_boolean(over))
-        bad(b, "overdue", "true hoặc false");
+    const char *state = slips_rd_str(&b->r, it, b->where, "status_title");
+    bool over = false;
+    (void)slips_rd_bool(&b->r, it, b->where, "overdue", &over);
     const char *timing = NULL;
     if (finished.set && due.set) {
         int c = day_cmp(finished, due);
         timing = c < 0 ? "Trước hạn" : c == 0 ? "Đúng hạn" : "Quá hạn";
-    } else if (json_is_true(over)) {
+    } else if (over) {
         timing = "Quá hạn";
     }
     enum eg_err rc = eg_buf_adds(out, state != NULL ? state : "");
@@ -161,28 +69,28 @@ row(struct eg_pdf *pdf, struct book *b, size_t i, const json_t *it, struct eg_bu
 {
     snprintf(b->where, sizeof(b->where), "items[%zu]", i);
     if (!json_is_object(it)) {
-        bad(b, "", "một đối tượng");
+        slips_rd_fail(&b->r, "", b->where, "một đối tượng");
         return EG_EINVAL;
     }
-    const json_t *p = obj_of(b, it, "procedure");
-    const char *pname = p != NULL ? str_of(b, p, "name") : NULL;
-    const char *pcode = p != NULL ? str_of(b, p, "code") : NULL;
+    const json_t *p = slips_rd_obj(&b->r, it, b->where, "procedure");
+    const char *pname = slips_rd_str(&b->r, p, b->where, "name");
+    const char *pcode = slips_rd_str(&b->r, p, b->where, "code");
     eg_buf_reset(proc);
     enum eg_err rc =
         eg_buf_printf(proc, "%s%s%s%s", pname != NULL ? pname : BLANK, pcode != NULL ? " (" : "",
                       pcode != NULL ? pcode : "", pcode != NULL ? ")" : "");
-    struct day received = day_of(b, it, "received");
-    struct day due = day_of(b, it, "due_at");
+    struct when received = slips_rd_when(&b->r, it, b->where, "received");
+    struct when due = slips_rd_when(&b->r, it, b->where, "due_at");
     if (!due.set)
-        due = day_of(b, it, "due");
-    struct day finished = day_of(b, it, "finished");
-    struct day returned = day_of(b, it, "returned");
+        due = slips_rd_when(&b->r, it, b->where, "due");
+    struct when finished = slips_rd_when(&b->r, it, b->where, "finished");
+    struct when returned = slips_rd_when(&b->r, it, b->where, "returned");
     if (rc == EG_OK)
         rc = remark(b, it, finished, due, note);
-    if (b->err != EG_OK)
-        return b->err;
-    const char *code = str_of(b, it, "code");
-    const char *who = str_of(b, it, "applicant_name");
+    if (b->r.err != EG_OK)
+        return b->r.err;
+    const char *code = slips_rd_str(&b->r, it, b->where, "code");
+    const char *who = slips_rd_str(&b->r, it, b->where, "applicant_name");
     char no[24], r[48], d[48], f[48], t[48];
     snprintf(no, sizeof(no), "%zu", i + 1);
     const char *cells[] = {no,
@@ -225,22 +133,6 @@ head(struct eg_pdf *pdf, const char *unit_name, const char *period)
     }
     if (rc == EG_OK)
         rc = eg_pdf_space(pdf, 8);
-    return rc;
-}
-
-static enum eg_err say(struct eg_buf *msg, enum eg_err rc, const char *fmt_, ...) EG_PRINTF(3, 4);
-
-static enum eg_err
-say(struct eg_buf *msg, enum eg_err rc, const char *fmt_, ...)
-{
-    if (msg == NULL)
-        return rc;
-    eg_buf_reset(msg);
-    va_list ap;
-    va_start(ap, fmt_);
-    if (eg_buf_vprintf(msg, fmt_, ap) != EG_OK)
-        eg_buf_reset(msg);
-    va_end(ap);
     return rc;
 }
 
@@ -292,8 +184,9 @@ eg_slip_book_pdf(const json_t *items, const char *unit_name, const char *period,
                  struct eg_buf *msg)
 {
     if (!json_is_array(items))
-        return say(msg, EG_EINVAL, "Dữ liệu sổ theo dõi không hợp lệ: items phải là một mảng.");
-    struct book b = {EG_OK, msg, ""};
+        return slips_fail(msg, EG_EINVAL,
+                          "Dữ liệu sổ theo dõi không hợp lệ: items phải là một mảng.");
+    struct book b = {.r = {EG_OK, msg, "sổ theo dõi", 0}};
     struct eg_buf title = EG_BUF_INIT(4096);
     struct eg_buf footer = EG_BUF_INIT(4096);
     struct eg_buf scratch = EG_BUF_INIT(1024);
@@ -307,7 +200,7 @@ eg_slip_book_pdf(const json_t *items, const char *unit_name, const char *period,
                            period != NULL && *period != '\0' ? ", kỳ " : "",
                            period != NULL ? period : "");
     if (rc != EG_OK) {
-        rc = say(msg, rc, "Tên đơn vị hoặc kỳ quá dài.");
+        rc = slips_fail(msg, rc, "Tên đơn vị hoặc kỳ quá dài.");
         goto out;
     }
     struct eg_pdf_opts o = {
@@ -325,15 +218,15 @@ eg_slip_book_pdf(const json_t *items, const char *unit_name, const char *period,
     rc = head(pdf, unit, period);
     if (rc == EG_OK)
         rc = rows(pdf, &b, items);
-    if (b.err != EG_OK) {
-        rc = b.err; /* msg already says which member */
+    if (b.r.err != EG_OK) {
+        rc = b.r.err; /* msg already says which member */
         goto out;
     }
     if (rc == EG_OK)
         rc = eg_pdf_save(pdf, out);
     if (rc != EG_OK) {
         const char *why = eg_pdf_errmsg(pdf);
-        rc = say(msg, rc, "Sổ theo dõi hồ sơ: %s", *why != '\0' ? why : eg_strerror(rc));
+        rc = slips_fail(msg, rc, "Sổ theo dõi hồ sơ: %s", *why != '\0' ? why : eg_strerror(rc));
     }
 out:
     eg_pdf_free(pdf);
