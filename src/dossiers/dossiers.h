@@ -115,7 +115,8 @@ EG_WUR enum eg_err eg_process_default(int working_days, json_t **out);
 EG_WUR enum eg_err eg_process_put(struct eg_tx *tx, const char *procedure_code, const json_t *def,
                                   const char *actor, int64_t now_ms, int *version,
                                   struct eg_buf *msg);
-/* The current process of a procedure (its definition, a new reference), or EG_ENOTFOUND. */
+/* The current process of a procedure (its definition, a new reference to a value shared
+ * with other callers: read it, never change it), or EG_ENOTFOUND. */
 EG_WUR enum eg_err eg_process_current(struct eg_tx *tx, const char *procedure_code, int64_t *id,
                                       json_t **def);
 

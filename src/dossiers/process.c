@@ -1,7 +1,67 @@
 /* process.c - how a procedure's dossiers move between units: steps as data. */
 #include "dossiers_int.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+
+/*
+ * Parsed definitions, keyed by their text. A stored process never changes (a
+ * new version is a new row) and a text parses to the same JSON whichever
+ * database it came from, so the cache is never stale; it saves parsing the
+ * definition again on every submission and action. The definitions handed
+ * out are shared: nobody changes them.
+ */
+#define DEF_CACHE 32
+
+static struct {
+    uint64_t hash;
+    char *text;
+    json_t *def;
+} def_cache[DEF_CACHE];
+static size_t def_next;
+static pthread_mutex_t def_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t
+text_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* The definition stored as text, parsed (a new reference to a shared value), or NULL. */
+static json_t *
+def_parse(const char *text)
+{
+    if (!text)
+        return NULL;
+    uint64_t h = text_hash(text);
+    pthread_mutex_lock(&def_mu);
+    for (size_t i = 0; i < DEF_CACHE; i++) {
+        if (def_cache[i].text && def_cache[i].hash == h && strcmp(def_cache[i].text, text) == 0) {
+            json_t *d = json_incref(def_cache[i].def);
+            pthread_mutex_unlock(&def_mu);
+            return d;
+        }
+    }
+    pthread_mutex_unlock(&def_mu);
+    json_t *d = json_loads(text, 0, NULL);
+    char *copy = d ? strdup(text) : NULL;
+    if (!copy)
+        return d;
+    pthread_mutex_lock(&def_mu);
+    size_t i = def_next;
+    def_next = (def_next + 1) % DEF_CACHE;
+    free(def_cache[i].text);
+    json_decref(def_cache[i].def);
+    def_cache[i].hash = h;
+    def_cache[i].text = copy;
+    def_cache[i].def = json_incref(d);
+    pthread_mutex_unlock(&def_mu);
+    return d;
+}
 
 static bool
 step_id_ok(const char *s)
@@ -140,7 +200,7 @@ eg_process_current(struct eg_tx *tx, const char *procedure_code, int64_t *id, js
     if (!row)
         return EG_ENOTFOUND;
     *id = eg_stmt_i64(st, 0);
-    *def = json_loads(eg_stmt_text(st, 1), 0, NULL);
+    *def = def_parse(eg_stmt_text(st, 1));
     eg_stmt_reset(st);
     return *def ? EG_OK : EG_EIO;
 }
@@ -268,7 +328,7 @@ ds_load_process(struct eg_tx *tx, const struct drow *r, struct process *out)
         if (rc == EG_OK && !row)
             rc = EG_EIO;
         if (rc == EG_OK) {
-            def = json_loads(eg_stmt_text(st, 0), 0, NULL);
+            def = def_parse(eg_stmt_text(st, 0));
             eg_stmt_reset(st);
             if (!def)
                 rc = EG_EIO;
