@@ -14,12 +14,13 @@ ds_proc_free(struct proc *p)
 }
 
 enum eg_err
-ds_proc_load(struct eg_dossiers *d, const char *code, struct proc *p, struct eg_buf *msg)
+ds_proc_load(struct eg_dossiers *d, const char *code, const char *agency, struct proc *p,
+             struct eg_buf *msg)
 {
     memset(p, 0, sizeof(*p));
     if (!code || !*code || strlen(code) > 63)
         return ds_say(msg, EG_EINVAL, "Hãy cho biết mã thủ tục (procedure).");
-    enum eg_err rc = eg_procedure_get_cached(d->db, d->procedures, code, &p->doc);
+    enum eg_err rc = eg_procedure_get_cached(d->db, d->procedures, code, agency, &p->doc);
     if (rc == EG_ENOTFOUND)
         return ds_say(msg, EG_EINVAL, "Không có thủ tục đang áp dụng với mã %.63s.", code);
     if (rc != EG_OK)
@@ -704,7 +705,7 @@ eg_dossier_create(struct eg_dossiers *d, const struct eg_actor *a, const struct 
             return rc;
     }
     struct proc p;
-    enum eg_err rc = ds_proc_load(d, n->procedure_code, &p, msg);
+    enum eg_err rc = ds_proc_load(d, n->procedure_code, n->agency_code, &p, msg);
     if (rc != EG_OK)
         return rc;
     struct create_ctx c = {.d = d, .a = a, .n = n, .p = &p};

@@ -197,9 +197,10 @@ struct proc {
     char field[32];
 };
 /* The procedure in force with that code and what a submission takes from it (p->doc is
- * released by ds_proc_free()); EG_EINVAL (msg) when there is none. */
-EG_WUR enum eg_err ds_proc_load(struct eg_dossiers *d, const char *code, struct proc *p,
-                                struct eg_buf *msg);
+ * released by ds_proc_free()); EG_EINVAL (msg) when there is none. With agency, the
+ * document's "agencies" holds that unit only (or none). */
+EG_WUR enum eg_err ds_proc_load(struct eg_dossiers *d, const char *code, const char *agency,
+                                struct proc *p, struct eg_buf *msg);
 void ds_proc_free(struct proc *p);
 /* Files name real components and file fields; required ones are there (unless partial). */
 EG_WUR enum eg_err ds_files_check(const json_t *doc, const struct eg_dossier_new *n, bool partial,

@@ -60,7 +60,7 @@ eg_dossier_draft_update(struct eg_dossiers *d, const struct eg_actor *a, int64_t
     if (rc != EG_OK)
         return rc;
     struct proc p;
-    rc = ds_proc_load(d, r.procedure_code, &p, msg);
+    rc = ds_proc_load(d, r.procedure_code, NULL, &p, msg);
     if (rc != EG_OK)
         return rc;
     struct eg_dossier_new m = *n;
@@ -178,7 +178,7 @@ eg_dossier_draft_submit(struct eg_dossiers *d, const struct eg_actor *a, int64_t
         return rc;
     }
     struct proc p;
-    rc = ds_proc_load(d, r.procedure_code, &p, msg);
+    rc = ds_proc_load(d, r.procedure_code, NULL, &p, msg);
     if (rc != EG_OK) {
         json_decref(form);
         return rc;

@@ -85,13 +85,14 @@ EG_WUR enum eg_err eg_procedure_get(struct eg_db *db, const char *code, bool inc
  * procedures again and again (submissions). A cache belongs to one database.
  * eg_procedure_get_cached() answers as eg_procedure_get(db, code, false, out)
  * but the members of *out are shared with the cache and must not be changed
- * (its own top-level keys may be). Thread-safe.
+ * (its own top-level keys may be). With agency, "agencies" lists that unit
+ * only (empty when it does not carry the procedure out). Thread-safe.
  */
 struct eg_procedure_cache;
 EG_WUR enum eg_err eg_procedure_cache_new(struct eg_procedure_cache **out);
 void eg_procedure_cache_free(struct eg_procedure_cache *c);
 EG_WUR enum eg_err eg_procedure_get_cached(struct eg_db *db, struct eg_procedure_cache *cache,
-                                           const char *code, json_t **out);
+                                           const char *code, const char *agency, json_t **out);
 
 struct eg_procedure_query {
     const char *q;         /* free text; NULL lists by popularity */

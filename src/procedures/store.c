@@ -588,16 +588,20 @@ eg_procedure_retire(struct eg_tx *tx, const char *code, int64_t now_ms)
 }
 
 static enum eg_err
-agencies_of(struct eg_tx *tx, int64_t pid, json_t *out)
+agencies_of(struct eg_tx *tx, int64_t pid, const char *only, json_t *out)
 {
     struct eg_stmt *st;
-    enum eg_err rc = eg_tx_prepare(tx,
-                                   "SELECT o.code, o.name FROM procedure_agency a JOIN org_unit o "
-                                   "ON o.id = a.org_unit_id WHERE a.procedure_id = ? ORDER BY "
-                                   "o.code",
-                                   &st);
+    enum eg_err rc = eg_tx_prepare(
+        tx,
+        only ? "SELECT o.code, o.name FROM procedure_agency a JOIN org_unit o ON o.id "
+               "= a.org_unit_id WHERE a.procedure_id = ? AND o.code = ?"
+             : "SELECT o.code, o.name FROM procedure_agency a JOIN org_unit o ON o.id "
+               "= a.org_unit_id WHERE a.procedure_id = ? ORDER BY o.code",
+        &st);
     if (rc == EG_OK)
         rc = eg_stmt_bind_i64(st, 1, pid);
+    if (rc == EG_OK && only)
+        rc = eg_stmt_bind_text(st, 2, only, strlen(only));
     bool row = true;
     while (rc == EG_OK) {
         rc = eg_stmt_step(st, &row);
@@ -633,8 +637,8 @@ version_doc_cached(struct eg_tx *tx, struct eg_procedure_cache *cache, int64_t p
 }
 
 static enum eg_err
-get(struct eg_db *db, struct eg_procedure_cache *cache, const char *code, bool include_drafts,
-    json_t **out)
+get(struct eg_db *db, struct eg_procedure_cache *cache, const char *code, const char *agency,
+    bool include_drafts, json_t **out)
 {
     *out = NULL;
     struct eg_tx *tx;
@@ -674,7 +678,7 @@ get(struct eg_db *db, struct eg_procedure_cache *cache, const char *code, bool i
         rc = version_doc_cached(tx, cache, pid, version, &doc);
     json_t *agencies = json_array();
     if (rc == EG_OK)
-        rc = agencies ? agencies_of(tx, pid, agencies) : EG_ENOMEM;
+        rc = agencies ? agencies_of(tx, pid, agency, agencies) : EG_ENOMEM;
     eg_tx_rollback(tx);
     if (rc != EG_OK) {
         json_decref(doc);
@@ -693,14 +697,14 @@ get(struct eg_db *db, struct eg_procedure_cache *cache, const char *code, bool i
 enum eg_err
 eg_procedure_get(struct eg_db *db, const char *code, bool include_drafts, json_t **out)
 {
-    return get(db, NULL, code, include_drafts, out);
+    return get(db, NULL, code, NULL, include_drafts, out);
 }
 
 enum eg_err
 eg_procedure_get_cached(struct eg_db *db, struct eg_procedure_cache *cache, const char *code,
-                        json_t **out)
+                        const char *agency, json_t **out)
 {
-    return get(db, cache, code, false, out);
+    return get(db, cache, code, agency && *agency ? agency : NULL, false, out);
 }
 
 enum eg_err

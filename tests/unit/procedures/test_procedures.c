@@ -503,7 +503,7 @@ same_when_cached(struct eg_db *db, struct eg_procedure_cache *cache, const char 
     json_t *plain = get(db, code, false, EG_OK);
     for (int i = 0; i < 2; i++) {
         json_t *cached = NULL;
-        assert_int_equal(eg_procedure_get_cached(db, cache, code, &cached), EG_OK);
+        assert_int_equal(eg_procedure_get_cached(db, cache, code, NULL, &cached), EG_OK);
         assert_true(json_equal(plain, cached));
         json_object_set_new(cached, "scribble", json_true());
         json_object_del(cached, "processing");
@@ -520,8 +520,20 @@ test_versions(void **state)
     assert_int_equal(eg_procedure_cache_new(&cache), EG_OK);
     same_when_cached(t->db, cache, "1.001193");
     json_t *none = NULL;
-    assert_int_equal(eg_procedure_get_cached(t->db, cache, "1.008888", &none), EG_ENOTFOUND);
+    assert_int_equal(eg_procedure_get_cached(t->db, cache, "1.008888", NULL, &none), EG_ENOTFOUND);
     assert_null(none);
+    /* Asked about one unit: that unit, or none. */
+    json_t *one = NULL;
+    assert_int_equal(eg_procedure_get_cached(t->db, cache, "1.001193", COMMUNE, &one), EG_OK);
+    assert_int_equal(json_array_size(json_object_get(one, "agencies")), 1);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(one, "agencies"), 0), "code")),
+                        COMMUNE);
+    json_decref(one);
+    assert_int_equal(eg_procedure_get_cached(t->db, cache, "1.001193", "000.00.99.H99", &one),
+                     EG_OK);
+    assert_int_equal(json_array_size(json_object_get(one, "agencies")), 0);
+    json_decref(one);
     /* A draft: administrators see it, the public does not. */
     json_t *got = get(t->db, "1.008888", false, EG_ENOTFOUND);
     assert_null(got);
