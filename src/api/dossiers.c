@@ -400,17 +400,20 @@ eg_api_track(struct eg_req *r, void *ctx)
     struct eg_api *api = ctx;
     if (!ready(api, r))
         return;
-    struct eg_actor a = {0};
-    json_t *out = NULL;
-    enum eg_err rc = eg_dossier_get(api->dossiers, &a, eg_req_param(r, "code"), EG_VIEW_PUBLIC,
-                                    eg_req_lang(r), &out);
+    struct eg_buf out = EG_BUF_INIT(1 << 20);
+    enum eg_err rc =
+        eg_dossier_track_json(api->dossiers, eg_req_param(r, "code"), eg_req_lang(r), &out);
+    if (rc == EG_OK)
+        rc = eg_buf_addc(&out, '\n');
     if (rc != EG_OK) {
+        eg_buf_release(&out);
         struct eg_buf none = EG_BUF_INIT(16);
         fail(r, rc, &none);
         return;
     }
     eg_resp_header(r, "Cache-Control", "no-cache");
-    eg_resp_json(r, 200, out);
+    eg_resp_bytes(r, 200, "application/json", out.p, out.len);
+    eg_buf_release(&out);
 }
 
 static const struct eg_json_field act_fields[] = {

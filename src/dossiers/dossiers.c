@@ -16,7 +16,8 @@ eg_dossiers_open(const struct eg_dossiers_config *c, struct eg_dossiers **out)
     struct eg_dossiers *d = calloc(1, sizeof(*d));
     if (!d)
         return EG_ENOMEM;
-    if (eg_procedure_cache_new(&d->procedures) != EG_OK) {
+    if (eg_procedure_cache_new(&d->procedures) != EG_OK || ds_track_cache_new(&d->track) != EG_OK) {
+        eg_procedure_cache_free(d->procedures);
         free(d);
         return EG_ENOMEM;
     }
@@ -54,6 +55,7 @@ eg_dossiers_close(struct eg_dossiers *d)
     }
     pthread_mutex_destroy(&d->mu);
     eg_procedure_cache_free(d->procedures);
+    ds_track_cache_free(d->track);
     free(d);
 }
 

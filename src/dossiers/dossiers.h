@@ -249,6 +249,14 @@ enum eg_dossier_view {
  */
 EG_WUR enum eg_err eg_dossier_get(struct eg_dossiers *d, const struct eg_actor *a, const char *code,
                                   enum eg_dossier_view view, const char *lang, json_t **out);
+/*
+ * The public view of eg_dossier_get() as JSON text, appended to out: what
+ * GET /api/v1/track/{code} answers. Kept between lookups and checked against
+ * the dossier's version each time (track.c), so a change shows at once; names
+ * of units and procedures, and "overdue", may lag by up to 5 seconds.
+ */
+EG_WUR enum eg_err eg_dossier_track_json(struct eg_dossiers *d, const char *code, const char *lang,
+                                         struct eg_buf *out);
 /* A draft by id (its applicant only). */
 EG_WUR enum eg_err eg_dossier_get_draft(struct eg_dossiers *d, const struct eg_actor *a, int64_t id,
                                         const char *lang, json_t **out);

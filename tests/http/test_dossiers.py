@@ -1028,8 +1028,22 @@ def test_public_tracking_view(ctx):
             eq(set(e), {"action", "action_title", "to", "at"}, "timeline item keys")
         eq(j["status"], "supplement", "the public status")
         check("private" not in (r.header("Cache-Control") or "x"), "Cache-Control")
+        eq(r.header("Content-Type"), "application/json", "Content-Type")
         r = s.get(f"/api/v1/track/{code}", headers={"Authorization": f"Bearer {an.token}"})
         eq(r.json(), j, "the tracking view for the signed-in applicant")
+        # Kept between lookups, but a change to the dossier shows at once, in each language.
+        en = s.get(f"/api/v1/track/{code}", headers={"Accept-Language": "en"}).json()
+        eq((en["status"], en["code"]), (j["status"], code), "the English view")
+        check(en["status_title"] != j["status_title"], f"titles {en['status_title']!r}")
+        v = d.view(an, code)
+        r = d.act(an, code, "supplement", v["version"],
+                  files=[{"id": d.up(an, name="bo-sung.pdf"), "component": 1}])
+        eq(r.status, 200, f"supplement ({short(r.body)})")
+        for lang in ("vi", "en"):
+            t = s.get(f"/api/v1/track/{code}", headers={"Accept-Language": lang}).json()
+            eq(t["status"], r.json()["status"], f"the tracking view ({lang}) right after a change")
+            eq(len(t["timeline"]), len(j["timeline"]) + 1, f"its timeline ({lang})")
+        j = s.get(f"/api/v1/track/{code}").json()
         draft = d.submit(an, {"procedure": BIRTH, "agency": C1, "draft": True, "form": {}})
         eq(draft.status, 201, "a draft")
         bad = ["<script>alert(1)</script>", "A" * 10000, "%C3%28", "%FF%FE", "' OR 1=1 --",
