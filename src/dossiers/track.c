@@ -13,7 +13,9 @@
  *
  * The cache is a fixed table of TRACK_SLOTS slots, each code and language in
  * one slot by its hash (a newer entry replaces an older one), under one mutex
- * held only to compare and copy.
+ * held only to compare and copy. The table is large enough that ten thousand
+ * dossiers looked up in turn mostly keep their own slots (its pages are only
+ * touched as they are used), and the texts kept are bounded by TRACK_BYTES.
  */
 #include "dossiers_int.h"
 
@@ -21,9 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TRACK_SLOTS 4096
+#define TRACK_SLOTS 65536
 #define TRACK_TTL_MS 5000
-#define TRACK_MAX_BYTES (64 * 1024) /* a larger view is built every time */
+#define TRACK_MAX_BYTES (64 * 1024)         /* a larger view is built every time */
+#define TRACK_BYTES ((size_t)32 * 1024 * 1024) /* all texts kept, at most */
 
 struct track_slot {
     char code[49]; /* eg_dossier_code_valid: at most 35 + 13 characters */
@@ -36,6 +39,7 @@ struct track_slot {
 
 struct eg_track_cache {
     pthread_mutex_t mu;
+    size_t bytes; /* the texts kept */
     struct track_slot slots[TRACK_SLOTS];
 };
 
@@ -132,6 +136,12 @@ eg_dossier_track_json(struct eg_dossiers *d, const char *code, const char *lang,
         return EG_OK; /* answered, just not kept */
     memcpy(copy, out->p + start, len);
     pthread_mutex_lock(&c->mu);
+    if (c->bytes - s->len + len > TRACK_BYTES) {
+        pthread_mutex_unlock(&c->mu);
+        free(copy);
+        return EG_OK;
+    }
+    c->bytes = c->bytes - s->len + len;
     free(s->json);
     memcpy(s->code, code, strlen(code) + 1);
     memcpy(s->lang, lang, strlen(lang) + 1);
