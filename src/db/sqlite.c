@@ -66,7 +66,7 @@ struct sq_tx {
 
 #define GROUP_MAX 64    /* writes in one batch at most */
 #define GROUP_WAIT_MS 5 /* a sleeping writer takes over after this */
-#define GROUP_RING 1024 /* results of the last batches, by generation */
+#define GROUP_FAILS 64  /* failed batches remembered, by generation */
 
 struct sq_db {
     char *path;
@@ -75,13 +75,20 @@ struct sq_db {
     struct sq_tx wtx;
     pthread_mutex_t wlock;
     /* group commit: wanting counts threads waiting for wlock; the rest is under wlock,
-     * except done_gen and ring, under bmu */
+     * except done_gen and the failures, under bmu */
     atomic_int wanting;
     bool batch_open;   /* the outer transaction is open on the writer */
     int pending;       /* released writes in it */
     uint64_t gen;      /* the batch being filled */
     uint64_t done_gen; /* the last batch that ended */
-    enum eg_err ring[GROUP_RING];
+    /* Batches end well but for rare I/O errors: only the failed ones are remembered (the
+     * last GROUP_FAILS), so a writer that slept through any number of batches still learns
+     * its own batch's outcome. */
+    struct {
+        uint64_t gen;
+        enum eg_err rc;
+    } fails[GROUP_FAILS];
+    uint64_t nfails; /* failed batches ever */
     pthread_mutex_t bmu;
     pthread_cond_t bcv;
     atomic_ullong batches, batched;
@@ -441,7 +448,11 @@ flush_locked(struct sq_db *d)
         }
     }
     pthread_mutex_lock(&d->bmu);
-    d->ring[d->gen % GROUP_RING] = rc;
+    if (rc != EG_OK) {
+        d->fails[d->nfails % GROUP_FAILS].gen = d->gen;
+        d->fails[d->nfails % GROUP_FAILS].rc = rc;
+        d->nfails++;
+    }
     d->done_gen = d->gen;
     d->gen++;
     d->pending = 0;
@@ -470,6 +481,25 @@ open_write(struct sq_tx *tx)
 }
 
 /* Sleeps until batch my has ended (taking the writer to end it if nobody does); its result. */
+/*
+ * Holding bmu, batch my having ended: its outcome. Unknown only when more
+ * than GROUP_FAILS batches failed since (then EG_EIO: the write may or may not
+ * be durable, as after a lost answer; a retry with its idempotency key tells).
+ */
+static enum eg_err
+batch_result(const struct sq_db *d, uint64_t my)
+{
+    uint64_t kept = d->nfails < GROUP_FAILS ? d->nfails : GROUP_FAILS;
+    uint64_t oldest = UINT64_MAX;
+    for (uint64_t i = 0; i < kept; i++) {
+        uint64_t g = d->fails[(d->nfails - 1 - i) % GROUP_FAILS].gen;
+        if (g == my)
+            return d->fails[(d->nfails - 1 - i) % GROUP_FAILS].rc;
+        oldest = g;
+    }
+    return d->nfails <= GROUP_FAILS || my > oldest ? EG_OK : EG_EIO;
+}
+
 static enum eg_err
 wait_durable(struct sq_db *d, uint64_t my)
 {
@@ -493,7 +523,7 @@ wait_durable(struct sq_db *d, uint64_t my)
         pthread_mutex_unlock(&d->wlock);
         pthread_mutex_lock(&d->bmu);
     }
-    enum eg_err rc = d->done_gen - my < GROUP_RING ? d->ring[my % GROUP_RING] : EG_EIO;
+    enum eg_err rc = batch_result(d, my);
     pthread_mutex_unlock(&d->bmu);
     return rc;
 }
@@ -636,7 +666,7 @@ sq_commit(struct eg_tx *t)
         flush_locked(d);
         tx_end(tx);
         pthread_mutex_lock(&d->bmu);
-        rc = d->ring[my % GROUP_RING];
+        rc = batch_result(d, my);
         pthread_mutex_unlock(&d->bmu);
         return rc;
     }
