@@ -71,6 +71,7 @@ void eg_api_dossier_slip(struct eg_call *c, void *ctx);
 void eg_api_draft(struct eg_call *c, void *ctx);
 void eg_api_draft_put(struct eg_call *c, void *ctx);
 void eg_api_draft_submit(struct eg_call *c, void *ctx);
+void eg_api_draft_delete(struct eg_call *c, void *ctx);
 void eg_api_track(struct eg_req *r, void *ctx);
 
 /* procedure.manage on the root unit (the catalogue is the province's); answered when not. */

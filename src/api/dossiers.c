@@ -688,3 +688,26 @@ eg_api_draft_submit(struct eg_call *c, void *ctx)
     j->id = id;
     eg_gate_run_write(c, submit_work, submit_finish, j);
 }
+
+void
+eg_api_draft_delete(struct eg_call *c, void *ctx)
+{
+    struct eg_api *api = ctx;
+    struct eg_req *r = c->req;
+    if (!ready(api, r))
+        return;
+    long long id;
+    struct eg_actor a = actor_of(c);
+    enum eg_err rc = eg_parse_i64(eg_req_param(r, "id"), 1, INT64_MAX, &id);
+    if (rc == EG_OK)
+        rc = eg_dossier_draft_delete(api->dossiers, &a, id);
+    if (rc == EG_EINVAL || rc == EG_ENOTFOUND) {
+        eg_resp_error(r, 404, "not_found", en(r) ? "No such draft." : "Không có bản nháp này.");
+        return;
+    }
+    if (rc != EG_OK) {
+        eg_resp_err(r, rc, NULL);
+        return;
+    }
+    eg_resp_bytes(r, 204, "application/json", "", 0);
+}

@@ -156,6 +156,8 @@ static const struct eg_gated_route gated_api[] = {
      "Change one's own draft (form and files)", 0},
     {"POST", "/api/v1/drafts/{id}/submit", "signed_in", eg_api_draft_submit, NULL, 0,
      "Submit one's own draft", 0},
+    {"DELETE", "/api/v1/drafts/{id}", "signed_in", eg_api_draft_delete, NULL, 0,
+     "Delete one's own draft", 0},
 };
 
 enum eg_err

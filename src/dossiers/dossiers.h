@@ -200,6 +200,13 @@ EG_WUR enum eg_err eg_dossier_create(struct eg_dossiers *d, const struct eg_acto
 EG_WUR enum eg_err eg_dossier_draft_update(struct eg_dossiers *d, const struct eg_actor *a,
                                            int64_t id, const struct eg_dossier_new *n,
                                            struct eg_dossier_ref *out, struct eg_buf *msg);
+/*
+ * Deletes the applicant's own draft (a dossier never submitted): its rows go,
+ * its files become the applicant's uploads again; audited (dossier.draft_delete).
+ * EG_ENOTFOUND for anything but one's own draft.
+ */
+EG_WUR enum eg_err eg_dossier_draft_delete(struct eg_dossiers *d, const struct eg_actor *a,
+                                           int64_t id);
 /* The applicant submits a draft (checked in full again). */
 EG_WUR enum eg_err eg_dossier_draft_submit(struct eg_dossiers *d, const struct eg_actor *a,
                                            int64_t id, struct eg_dossier_ref *out,

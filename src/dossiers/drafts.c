@@ -217,3 +217,42 @@ out:
     ds_proc_free(&p);
     return rc;
 }
+
+enum eg_err
+eg_dossier_draft_delete(struct eg_dossiers *d, const struct eg_actor *a, int64_t id)
+{
+    if (id <= 0 || !a || a->subject.account_id <= 0)
+        return EG_ENOTFOUND;
+    static const char *const rows[] = {
+        "DELETE FROM dossier_unit WHERE dossier_id = ?",
+        "DELETE FROM dossier_event WHERE dossier_id = ?",
+        "DELETE FROM dossier_pause WHERE dossier_id = ?",
+        "DELETE FROM dossier_idempotency WHERE dossier_id = ?",
+        "DELETE FROM dossier WHERE id = ?",
+    };
+    struct eg_tx *tx;
+    struct drow r;
+    enum eg_err rc = eg_db_begin(d->db, EG_TX_WRITE, &tx);
+    if (rc != EG_OK)
+        return rc;
+    rc = own_draft(tx, a, id, &r);
+    /* Its files go back to being the applicant's uploads (kept by files/'s own rules). */
+    if (rc == EG_OK)
+        rc = release_files(tx, id);
+    for (size_t i = 0; rc == EG_OK && i < EG_ARRAY_LEN(rows); i++) {
+        struct eg_stmt *st;
+        bool row;
+        rc = eg_tx_prepare(tx, rows[i], &st);
+        if (rc == EG_OK)
+            rc = eg_stmt_bind_i64(st, 1, id);
+        if (rc == EG_OK)
+            rc = eg_stmt_step(st, &row);
+    }
+    if (rc == EG_OK)
+        rc = ds_audit_action(tx, a, "draft_delete", &r, EG_DS_DRAFT, eg_clock_now_ms(d->clock));
+    if (rc != EG_OK) {
+        eg_tx_rollback(tx);
+        return rc;
+    }
+    return eg_tx_commit(tx);
+}

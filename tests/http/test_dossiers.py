@@ -510,6 +510,30 @@ def test_drafts(ctx):
         v = d.view(an, sub["code"])
         eq(timeline_actions(v), ["create", "submit"], "the timeline of a submitted draft")
         eq(d.codes_in(desk, "new"), [sub["code"]], "the desk's new dossiers")
+        refused(d.call(an, "DELETE", path), 404, "not_found")  # submitted: no draft any more
+        eq(d.view(an, sub["code"])["status"], "submitted", "the dossier after DELETE of its draft")
+        # A draft given up: deleted by its applicant alone; its files are uploads again.
+        r = d.submit(an, {"procedure": BIRTH, "agency": C1, "draft": True,
+                          "form": {"child_name": "Bé Bỏ"}, "files": d.birth_files(an)[:1]})
+        eq(r.status, 201, f"another draft ({short(r.body)})")
+        gone = r.json()["id"]
+        gpath = f"/api/v1/drafts/{gone}"
+        attached = [f["id"] for f in d.call(an, "GET", gpath).json()["files"]]
+        check(attached and all(d.owner_kind(f) == "dossier" for f in attached),
+              f"the draft's files {attached}")
+        for who in (binh, desk):
+            refused(d.call(who, "DELETE", gpath), 404, "not_found")
+        eq(d.call(an, "GET", gpath).status, 200, "the draft after others tried to delete it")
+        r = d.call(an, "DELETE", gpath)
+        eq((r.status, r.body), (204, b""), f"DELETE one's own draft ({short(r.body)})")
+        refused(d.call(an, "GET", gpath), 404, "not_found")
+        refused(d.call(an, "DELETE", gpath), 404, "not_found")
+        eq([d.owner_kind(f) for f in attached], ["upload"] * len(attached),
+           "the deleted draft's files")
+        rows = d.sql(f"SELECT count(*) FROM dossier WHERE id = {int(gone)}")
+        eq(int(rows[0][0]), 0, "its row")
+        eq(d.sql("SELECT actor, object FROM audit_entry WHERE action = 'dossier.draft_delete'"),
+           [(f"account:{an.id}", f"dossier_draft:{gone}")], "the deletion audited")
 
 
 # ---- the daily sequence ---------------------------------------------------------------------

@@ -105,7 +105,7 @@ HIDES_EXISTENCE = {("DELETE", "/api/v1/me/sessions/{id}"), ("DELETE", "/api/v1/m
                    ("POST", "/api/v1/dossiers/{code}/actions"),
                    ("GET", "/api/v1/dossiers/{code}/files/{id}"), ("GET", "/api/v1/drafts/{id}"),
                    ("PUT", "/api/v1/drafts/{id}"), ("POST", "/api/v1/drafts/{id}/submit"),
-                   ("GET", "/api/v1/dossiers/{code}/slips/{n}")}
+                   ("DELETE", "/api/v1/drafts/{id}"), ("GET", "/api/v1/dossiers/{code}/slips/{n}")}
 # The roles that see the dossiers of the unit they are granted on (and below it): the
 # DOSSIER_STAFF mask of src/dossiers/dossiers_int.h, written here on purpose.
 DOSSIER_ROLES = {"desk_officer", "specialist", "department_head", "agency_leader", "clerk"}
@@ -1080,6 +1080,29 @@ class Matrix:
             did = self.drafts[victim.label][1]
             cases.append(Case(f"{victim.label}'s draft", False, 200,
                               simple("POST", f"/api/v1/drafts/{did}/submit"),
+                              leak=self.dossier_leak(actor), deny=404,
+                              intact=still_draft(victim, did)))
+            return cases
+
+        @add("DELETE", "/api/v1/drafts/{id}", "signed_in")
+        def _(actor):
+            cases = []
+            if actor.label in self.drafts:
+                st = {}
+
+                def build(st=st):
+                    st["id"] = self.new_draft(actor)
+                    return ("DELETE", f"/api/v1/drafts/{st['id']}", None)
+
+                def gone(r, st=st):
+                    r2 = self.http("GET", f"/api/v1/drafts/{st['id']}", bearer=actor.token)
+                    return None if r2.status == 404 else f"the draft is still there ({r2.status})"
+                cases.append(Case("a new draft of one's own", True, 204, build,
+                                  leak=LEAK_ESCALATION, verify=gone))
+            victim = self.B if actor is self.A else self.A
+            did = self.drafts[victim.label][1]
+            cases.append(Case(f"{victim.label}'s draft", False, 204,
+                              simple("DELETE", f"/api/v1/drafts/{did}"),
                               leak=self.dossier_leak(actor), deny=404,
                               intact=still_draft(victim, did)))
             return cases
