@@ -498,3 +498,62 @@ pg_dossier_submitted(struct eg_call *c, void *ctx)
     eg_resp_header(c->req, "Cache-Control", "private, no-store");
     pg_render(&pg, 200, "dossier_done");
 }
+
+/* ---- GET and POST /drafts/{id}/delete --------------------------------------------------------- */
+
+void
+pg_dossier_draft_delete(struct eg_call *c, void *ctx)
+{
+    if (!applicant(c)) {
+        refuse_staff(c);
+        return;
+    }
+    struct page pg;
+    pg_begin(&pg, c, ctx);
+    if (!dv_ready(&pg))
+        return;
+    int64_t id;
+    json_t *draft, *doc;
+    if (!load_draft(&pg, &id, &draft, &doc))
+        return;
+    shape_procedure(&pg, doc, NULL);
+    json_object_set_new(pg.ctx, "draft_created", dv_when(json_object_get(draft, "created")));
+    json_object_set_new(pg.ctx, "draft_link",
+                        json_string(eg_arena_printf(eg_req_arena(c->req), "/drafts/%lld",
+                                                    (long long)id)));
+    json_object_set_new(pg.ctx, "delete_link",
+                        json_string(eg_arena_printf(eg_req_arena(c->req), "/drafts/%lld/delete",
+                                                    (long long)id)));
+    json_object_set_new(pg.ctx, "nav_dossiers", json_true());
+    pg_csrf(&pg);
+    pg_render(&pg, 200, "dossier_draft_delete");
+    json_decref(doc);
+    json_decref(draft);
+}
+
+void
+pg_dossier_draft_delete_post(struct eg_call *c, void *ctx)
+{
+    const struct eg_portal_config *cfg = ctx;
+    if (!applicant(c)) {
+        refuse_staff(c);
+        return;
+    }
+    long long id = 0;
+    struct eg_actor a = dv_actor(c);
+    enum eg_err rc = cfg->dossiers ? eg_parse_i64(eg_req_param(c->req, "id"), 1, INT64_MAX, &id)
+                                   : EG_EUNAVAIL;
+    if (rc == EG_OK)
+        rc = eg_dossier_draft_delete(cfg->dossiers, &a, id);
+    if (rc == EG_OK) {
+        dv_redirect_done(c, "/dossiers", "draft_deleted");
+        return;
+    }
+    if (rc == EG_EINVAL || rc == EG_ENOTFOUND) {
+        struct page pg;
+        pg_begin(&pg, c, ctx);
+        dv_not_found(&pg);
+        return;
+    }
+    eg_resp_err(c->req, rc, NULL);
+}

@@ -365,6 +365,8 @@ void pg_dossiers_mine(struct eg_call *c, void *ctx);
 void pg_dossier_mine(struct eg_call *c, void *ctx);
 void pg_dossier_supplement_post(struct eg_call *c, void *ctx);
 void pg_dossier_withdraw(struct eg_call *c, void *ctx);
+void pg_dossier_draft_delete(struct eg_call *c, void *ctx);
+void pg_dossier_draft_delete_post(struct eg_call *c, void *ctx);
 void pg_dossier_withdraw_post(struct eg_call *c, void *ctx);
 
 /* dossier_files.c: a dossier's file and its slips (PDF) */

@@ -330,8 +330,23 @@ module.exports = (test, S, L) => {
     check((await text(page, '.notice')).includes('Đã lưu bản nháp'), 'the draft notice');
     eq(await page.inputValue('#f_child_name'), 'Lương Gia Bàn Phím', 'the draft keeps what was typed');
     await visit(page, 'dossier draft');
+    const draftPath = pathOf(page.url());
     await go(page, '/dossiers');
     check(await page.locator('main a:has-text("Tiếp tục")').count() >= 1, 'the draft listed with "Tiếp tục"');
+    const listed = await page.locator(`main a[href="${draftPath}"]`).count();
+    check(listed >= 1, `the draft ${draftPath} listed`);
+    /* Given up: deleted from its page, after a confirmation; keyboard only. */
+    await go(page, draftPath);
+    await page.focus('main a:has-text("Xóa bản nháp này")');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    eq(pathOf(page.url()), `${draftPath}/delete`, 'the confirmation page');
+    check((await text(page, 'main h1')).includes('Xóa bản nháp?'), 'its heading');
+    await visit(page, 'dossier draft delete');
+    await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+    eq(pathOf(page.url()), '/dossiers', 'back to my dossiers');
+    check((await text(page, '.notice')).includes('Đã xóa bản nháp'), 'the deletion notice');
+    eq(await page.locator(`main a[href="${draftPath}"]`).count(), 0, 'the draft no longer listed');
+    eq((await page.request.get(L.BASE + draftPath)).status(), 404, 'the deleted draft');
     await ctx.close();
   });
 
