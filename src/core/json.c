@@ -238,7 +238,8 @@ eg_json_add_string(struct eg_buf *b, const char *s, size_t n)
             k = 6;
         }
         /* The run so far and the escape, growing for what is left at most once each. */
-        if ((rc = eg_buf_grow(b, run + k + (n - i - 1) + 1)) != EG_OK)
+        rc = eg_buf_grow(b, run + k + (n - i - 1) + 1);
+        if (rc != EG_OK)
             break;
         memcpy(b->p + b->len, s + i - run, run);
         b->len += run;
