@@ -518,12 +518,12 @@ pg_dossier_draft_delete(struct eg_call *c, void *ctx)
         return;
     shape_procedure(&pg, doc, NULL);
     json_object_set_new(pg.ctx, "draft_created", dv_when(json_object_get(draft, "created")));
-    json_object_set_new(pg.ctx, "draft_link",
-                        json_string(eg_arena_printf(eg_req_arena(c->req), "/drafts/%lld",
-                                                    (long long)id)));
-    json_object_set_new(pg.ctx, "delete_link",
-                        json_string(eg_arena_printf(eg_req_arena(c->req), "/drafts/%lld/delete",
-                                                    (long long)id)));
+    json_object_set_new(
+        pg.ctx, "draft_link",
+        json_string(eg_arena_printf(eg_req_arena(c->req), "/drafts/%lld", (long long)id)));
+    json_object_set_new(
+        pg.ctx, "delete_link",
+        json_string(eg_arena_printf(eg_req_arena(c->req), "/drafts/%lld/delete", (long long)id)));
     json_object_set_new(pg.ctx, "nav_dossiers", json_true());
     pg_csrf(&pg);
     pg_render(&pg, 200, "dossier_draft_delete");
@@ -541,8 +541,8 @@ pg_dossier_draft_delete_post(struct eg_call *c, void *ctx)
     }
     long long id = 0;
     struct eg_actor a = dv_actor(c);
-    enum eg_err rc = cfg->dossiers ? eg_parse_i64(eg_req_param(c->req, "id"), 1, INT64_MAX, &id)
-                                   : EG_EUNAVAIL;
+    enum eg_err rc =
+        cfg->dossiers ? eg_parse_i64(eg_req_param(c->req, "id"), 1, INT64_MAX, &id) : EG_EUNAVAIL;
     if (rc == EG_OK)
         rc = eg_dossier_draft_delete(cfg->dossiers, &a, id);
     if (rc == EG_OK) {
