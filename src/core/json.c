@@ -1,6 +1,7 @@
 /* json.c - strict JSON input on jansson, and declared-field checks. */
 #include "core.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -280,7 +281,7 @@ static enum eg_err
 dump_real(double d, struct eg_buf *b)
 {
     /* As jansson: %.17g, and a ".0" when that reads as an integer. */
-    if (d != d || d > 1.7976931348623157e308 || d < -1.7976931348623157e308)
+    if (!isfinite(d))
         return EG_EINVAL; /* NaN and infinities are not JSON */
     char tmp[40];
     int n = snprintf(tmp, sizeof(tmp), "%.17g", d);

@@ -25,7 +25,7 @@
 
 #define TRACK_SLOTS 65536
 #define TRACK_TTL_MS 5000
-#define TRACK_MAX_BYTES (64 * 1024)            /* a larger view is built every time */
+#define TRACK_MAX_BYTES ((size_t)64 * 1024)    /* a larger view is built every time */
 #define TRACK_BYTES ((size_t)32 * 1024 * 1024) /* all texts kept, at most */
 
 struct track_slot {
