@@ -480,7 +480,6 @@ open_write(struct sq_tx *tx)
     return rc;
 }
 
-/* Sleeps until batch my has ended (taking the writer to end it if nobody does); its result. */
 /*
  * Holding bmu, batch my having ended: its outcome. Unknown only when more
  * than GROUP_FAILS batches failed since (then EG_EIO: the write may or may not
@@ -500,6 +499,7 @@ batch_result(const struct sq_db *d, uint64_t my)
     return d->nfails <= GROUP_FAILS || my > oldest ? EG_OK : EG_EIO;
 }
 
+/* Sleeps until batch my has ended (taking the writer to end it if nobody does); its result. */
 static enum eg_err
 wait_durable(struct sq_db *d, uint64_t my)
 {
