@@ -81,7 +81,7 @@ fail(struct eg_req *r, enum eg_err rc, const struct eg_buf *msg)
 struct write_job {
     struct eg_api *api;
     struct eg_actor actor;
-    json_t *in; /* the request's JSON, released by finish */
+    json_t *in; /* the request's JSON, released with the request (job_cleanup) */
     struct eg_dossier_new n;
     struct eg_dossier_act act;
     const char *code;
@@ -91,11 +91,21 @@ struct write_job {
     struct eg_buf msg;
 };
 
+/* What a job holds, released with the request whether finish ran or not (a full queue). */
+static void
+job_cleanup(void *arg)
+{
+    struct write_job *j = arg;
+    json_decref(j->in);
+    j->in = NULL;
+    eg_buf_release(&j->msg);
+}
+
 static struct write_job *
 job_new(struct eg_call *c, struct eg_api *api, json_t *in)
 {
     struct write_job *j = eg_arena_zalloc(eg_req_arena(c->req), sizeof(*j));
-    if (!j) {
+    if (!j || eg_arena_cleanup(eg_req_arena(c->req), job_cleanup, j) != EG_OK) {
         json_decref(in);
         eg_resp_err(c->req, EG_ENOMEM, NULL);
         return NULL;
@@ -111,12 +121,9 @@ job_new(struct eg_call *c, struct eg_api *api, json_t *in)
 static bool
 job_done(struct eg_call *c, struct write_job *j)
 {
-    json_decref(j->in);
-    j->in = NULL;
     bool ok = j->rc == EG_OK;
     if (!ok)
         fail_call(c, j->rc, &j->msg);
-    eg_buf_release(&j->msg);
     return ok;
 }
 
@@ -306,16 +313,11 @@ eg_api_dossier_new(struct eg_call *c, void *ctx)
     json_t *in = NULL;
     if (eg_api_read_json(r, &in) != EG_OK)
         return;
-    struct write_job *j = job_new(c, api, in);
-    if (!j)
+    struct write_job *j = job_new(c, api, in); /* j holds in from here on */
+    if (!j || !read_new(r, in, &j->n))
         return;
-    if (!read_new(r, in, &j->n)) {
-        json_decref(in);
-        return;
-    }
     char *hash = eg_arena_alloc(eg_req_arena(r), 65);
     if (!hash) {
-        json_decref(in);
         eg_resp_err(r, EG_ENOMEM, NULL);
         return;
     }
@@ -657,7 +659,6 @@ submit_finish(struct eg_call *c, void *data)
     struct write_job *j = data;
     struct eg_req *r = c->req;
     if (j->rc == EG_ENOTFOUND) {
-        eg_buf_release(&j->msg);
         eg_resp_error(r, 404, "not_found", en(r) ? "No such draft." : "Không có bản nháp này.");
         return;
     }
