@@ -9,9 +9,10 @@
  * fields held in the request's arena within EG_UPLOAD_FIELDS_MAX bytes.
  *
  * Files are named egov-PID-RANDOM.up and opened O_EXCL|O_NOFOLLOW, mode 0600.
- * They are removed when the request ends unless the handler took them, and
- * at once when the body is refused halfway; the name carries the process id
- * so a server starting up can remove what a dead process left behind.
+ * Those the handler did not take are removed once it is done, before its
+ * answer is queued (and in any case when the request ends), and at once when
+ * the body is refused halfway; the name carries the process id so a server
+ * starting up can remove what a dead process left behind.
  */
 #include "http_int.h"
 #include "multipart.h"
