@@ -199,7 +199,7 @@ hash_hex(const void *p, size_t n, char out[65])
     unsigned char md[SHA256_DIGEST_LENGTH];
     SHA256(p, n, md);
     for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
+        snprintf(out + 2 * (size_t)i, 3, "%02x", md[i]);
 }
 
 static const struct eg_json_field new_fields[] = {
@@ -340,9 +340,9 @@ eg_api_dossiers(struct eg_call *c, void *ctx)
     const char *queue = eg_req_query(r, "queue");
     if (queue && eg_queue_parse(queue, &q.queue) != EG_OK) {
         eg_resp_error(r, 400, "invalid_argument",
-                      en(r) ? "queue: mine, new, assigned, step, due_soon, overdue, results, all."
-                            : "queue: mine, new, assigned, step, due_soon, overdue, results, "
-                              "all.");
+                      en(r) ? "queue: mine, new, assigned, step, due_soon, overdue, results or all."
+                            : "queue: hàng đợi không hợp lệ (mine, new, assigned, step, due_soon, "
+                              "overdue, results, all).");
         return;
     }
     enum eg_dossier_state st;

@@ -117,7 +117,7 @@ static const struct eg_gated_route gated[] = {
     {"POST", "/api/v1/admin/procedures/{code}/retire", "procedure.manage",
      eg_api_admin_procedure_retire, NULL, 0, "Retire a procedure: it leaves the portal", 0},
     {"POST", "/api/v1/admin/procedure-catalogue", "procedure.manage", eg_api_admin_procedure_import,
-     NULL, 16 * 1024 * KiB, "Import a catalogue, all or nothing (published if ?publish=true)", 0},
+     NULL, 16 * MiB, "Import a catalogue, all or nothing (published if ?publish=true)", 0},
 };
 
 /* Routes whose handlers need the struct eg_api (ctx is set when they are added). */

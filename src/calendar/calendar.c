@@ -140,7 +140,7 @@ lay_out(struct eg_calendar *cal, size_t nentries, uint8_t **flags)
 {
     cal->day0 = days_of(cal->first_year, 1, 1);
     cal->ndays = (int32_t)(days_of(cal->last_year + 1, 1, 1) - cal->day0);
-    size_t nyears = (size_t)(cal->last_year - cal->first_year + 1);
+    size_t nyears = (size_t)cal->last_year - (size_t)cal->first_year + 1;
     size_t cap = nyears * 22 + nentries; /* 11 holidays and at most as many compensatory days */
     cal->working = eg_arena_zalloc(cal->arena, (size_t)cal->ndays);
     cal->before = eg_arena_alloc(cal->arena, ((size_t)cal->ndays + 1) * sizeof(int32_t));
@@ -234,13 +234,13 @@ eg_calendar_build(const struct eg_calendar_week *week, const struct eg_calendar_
     struct eg_calendar *cal = calloc(1, sizeof(*cal));
     if (!cal)
         return EG_ENOMEM;
-    cal->arena = eg_arena_new(64 * 1024, 64 * 1024 * 1024);
+    cal->arena = eg_arena_new((size_t)64 * 1024, (size_t)64 * 1024 * 1024);
     cal->week = *week;
     cal->first_year = first_year;
     cal->last_year = last_year;
     uint8_t *flags = NULL;
     rc = cal->arena ? lay_out(cal, n, &flags) : EG_ENOMEM;
-    size_t nyears = (size_t)(last_year - first_year + 1);
+    size_t nyears = (size_t)last_year - (size_t)first_year + 1;
     struct computed *hol = rc == EG_OK ? malloc(nyears * 11 * sizeof(*hol)) : NULL;
     if (rc == EG_OK && !hol)
         rc = EG_ENOMEM;

@@ -263,7 +263,7 @@ eg_calendar_load(struct eg_db *db, int first_year, int last_year, struct eg_cale
     if (first_year < EG_CALENDAR_FIRST_YEAR || last_year > EG_CALENDAR_LAST_YEAR ||
         first_year > last_year)
         return EG_EINVAL;
-    struct eg_arena *arena = eg_arena_new(16 * 1024, 256 * 1024 * 1024);
+    struct eg_arena *arena = eg_arena_new((size_t)16 * 1024, (size_t)256 * 1024 * 1024);
     if (!arena)
         return EG_ENOMEM;
     struct eg_tx *tx = NULL;

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CATALOGUE_MAX (64 * 1024 * 1024)
+#define CATALOGUE_MAX ((size_t)64 * 1024 * 1024)
 
 static const char usage[] =
     "usage: egov procedures import --file PATH [--publish] [--db URL] [--config PATH]\n"

@@ -375,11 +375,11 @@ eg_dossier_do(struct eg_dossiers *d, const struct eg_actor *a, const char *code,
     if (rc == EG_OK)
         r.version = before.version + 1;
     const char *name = eg_dossier_action_str(act->action);
-    int64_t unit =
-        a->subject.kind == EG_SUBJECT_STAFF
-            ? (before.step >= 0 && before.step < p.n && !w.desk ? p.steps[before.step].unit_id
-                                                                : r.unit_id)
-            : 0;
+    /* r, p and w are unset when a load above failed: read them only while rc is EG_OK. */
+    int64_t unit = 0;
+    if (rc == EG_OK && a->subject.kind == EG_SUBJECT_STAFF)
+        unit = before.step >= 0 && before.step < p.n && !w.desk ? p.steps[before.step].unit_id
+                                                                : r.unit_id;
     if (rc == EG_OK)
         rc = ds_add_event(tx, &before, &r, name, a, unit, act->note, outcome, now_ms, &event_id);
     if (rc == EG_OK && act->nfiles) {

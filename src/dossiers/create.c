@@ -794,7 +794,7 @@ eg_dossier_create(struct eg_dossiers *d, const struct eg_actor *a, const struct 
             if (rc == EG_OK && c.applicant && !account_exists(tx, c.applicant))
                 rc = ds_say(msg, EG_EINVAL, "Không có tài khoản số %lld.", (long long)c.applicant);
         }
-        struct drow r;
+        struct drow r = {0};
         if (rc == EG_OK)
             rc = create_tx(&c, tx, now_ms, &r, msg);
         if (rc == EG_OK && n->idem_key)

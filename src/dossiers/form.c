@@ -157,7 +157,26 @@ one_value(const json_t *f, const char *label, const json_t *v, int current_year,
     const char *s = json_string_value(v);
     if (strcmp(type, "file") == 0)
         return EG_OK; /* files come as file references, not form values */
-    if (!s && strcmp(type, "address") != 0)
+    if (strcmp(type, "address") == 0) {
+        /* "số nhà, đường, ..." or {"detail": "...", "unit": "<administrative unit code>"} */
+        if (json_is_object(v)) {
+            json_t *detail = NULL;
+            const json_t *unit = json_object_get(v, "unit");
+            enum eg_err rc =
+                clean_text(label, json_object_get(v, "detail"), false, 500, &detail, msg);
+            if (rc != EG_OK)
+                return rc;
+            if (unit && (!json_is_string(unit) || json_string_length(unit) > 10)) {
+                json_decref(detail);
+                return ds_say(msg, EG_EINVAL, "%s: mã đơn vị hành chính không hợp lệ.", label);
+            }
+            *out = json_pack("{s:o,s:O?}", "detail", detail, "unit", unit);
+            return *out ? EG_OK : EG_ENOMEM;
+        }
+        return clean_text(label, v, false, 500, out, msg);
+    }
+    /* Every type below is a string: s is not NULL past this point. */
+    if (!s)
         return ds_say(msg, EG_EINVAL, "%s: phải là chữ.", label);
     if (strcmp(type, "date") == 0) {
         if (!date_ok(s))
@@ -195,23 +214,6 @@ one_value(const json_t *f, const char *label, const json_t *v, int current_year,
         if (!ds_email_ok(s))
             return ds_say(msg, EG_EINVAL, "%s: địa chỉ thư điện tử không hợp lệ.", label);
         *out = json_string(s);
-    } else if (strcmp(type, "address") == 0) {
-        /* "số nhà, đường, ..." or {"detail": "...", "unit": "<administrative unit code>"} */
-        if (json_is_object(v)) {
-            json_t *detail = NULL;
-            const json_t *unit = json_object_get(v, "unit");
-            enum eg_err rc =
-                clean_text(label, json_object_get(v, "detail"), false, 500, &detail, msg);
-            if (rc != EG_OK)
-                return rc;
-            if (unit && (!json_is_string(unit) || json_string_length(unit) > 10)) {
-                json_decref(detail);
-                return ds_say(msg, EG_EINVAL, "%s: mã đơn vị hành chính không hợp lệ.", label);
-            }
-            *out = json_pack("{s:o,s:O?}", "detail", detail, "unit", unit);
-        } else {
-            return clean_text(label, v, false, 500, out, msg);
-        }
     } else {
         return ds_say(msg, EG_EINVAL, "%s: loại trường không hỗ trợ.", label);
     }

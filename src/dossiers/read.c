@@ -561,7 +561,7 @@ eg_dossier_file(struct eg_dossiers *d, const struct eg_actor *a, const char *cod
         return rc;
     struct drow r;
     struct process p;
-    struct who w;
+    struct who w = {0};
     rc = ds_load_row(tx, code, 0, false, &r);
     if (rc == EG_OK)
         rc = ds_load_process(tx, &r, &p);

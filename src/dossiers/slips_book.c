@@ -37,8 +37,8 @@ fmt(char *out, size_t n, struct when w)
 static int
 day_cmp(struct when a, struct when b)
 {
-    long x = (long)a.y * 10000 + a.mo * 100 + a.d;
-    long y = (long)b.y * 10000 + b.mo * 100 + b.d;
+    long x = (long)a.y * 10000 + (long)a.mo * 100 + a.d;
+    long y = (long)b.y * 10000 + (long)b.mo * 100 + b.d;
     return x < y ? -1 : x > y;
 }
 

@@ -37,6 +37,7 @@ eg_http_listen(struct eg_http_server *s, const struct sockaddr_storage *ss, stru
         bind(fd, (const struct sockaddr *)ss, len) == 0 && listen(fd, BACKLOG) == 0) {
         struct sockaddr_storage bound;
         socklen_t blen = sizeof(bound);
+        memset(&bound, 0, sizeof(bound));
         if (getsockname(fd, (struct sockaddr *)&bound, &blen) == 0) {
             s->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
                                                         : ((struct sockaddr_in *)&bound)->sin_port);

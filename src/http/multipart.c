@@ -36,7 +36,7 @@ enum {
 
 #define MAX_PAD 64
 #define NAME_MAX_BYTES 256
-#define FILENAME_MAX_BYTES 1024
+#define FILENAME_MAX_BYTES ((size_t)1024)
 #define CTYPE_MAX_BYTES 255
 
 static enum eg_err

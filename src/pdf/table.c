@@ -20,7 +20,7 @@
 #define PAD_X 0.35 /* cell padding, in font sizes */
 #define PAD_Y 0.2
 #define RULE 0.5 /* points */
-#define ROW_TEXT_MAX (EG_PDF_TABLE_MAX_COLS * 8 * (size_t)EG_PDF_TEXT_MAX)
+#define ROW_TEXT_MAX ((size_t)EG_PDF_TABLE_MAX_COLS * 8 * EG_PDF_TEXT_MAX)
 
 struct tline {
     size_t off; /* in the layout's text */

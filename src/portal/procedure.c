@@ -174,7 +174,7 @@ static json_t *
 size_text(json_int_t bytes, bool en)
 {
     char out[32];
-    const json_int_t mib = 1024 * 1024;
+    const json_int_t mib = (json_int_t)1024 * 1024;
     if (bytes <= 0)
         return json_null();
     if (bytes >= mib && bytes % mib == 0)

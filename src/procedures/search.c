@@ -137,7 +137,9 @@ item(const struct eg_stmt *st)
 {
     json_t *apps = json_array();
     const char *a = eg_stmt_text(st, 6);
-    while (apps && a && *a) {
+    if (!a)
+        a = "";
+    while (apps && *a) {
         size_t n = strcspn(a, " ");
         json_array_append_new(apps, json_stringn(a, n));
         a += n;

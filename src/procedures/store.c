@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DOC_MAX (1024 * 1024)
+#define DOC_MAX ((size_t)1024 * 1024)
 
 static enum eg_err
 say(struct eg_buf *msg, enum eg_err rc, const char *fmt, const char *arg)
@@ -96,7 +96,7 @@ lookup_id(struct eg_tx *tx, const char *sql, const char *arg, int64_t *out)
 static enum eg_err
 fold_body(struct eg_tx *tx, const json_t *doc, struct eg_buf *out)
 {
-    struct eg_buf text = EG_BUF_INIT(64 * 1024);
+    struct eg_buf text = EG_BUF_INIT((size_t)64 * 1024);
     enum eg_err rc = eg_buf_printf(&text, "%s %s %s", str(doc, "name_en"), str(doc, "result_vi"),
                                    str(doc, "conditions_vi"));
     size_t i;
@@ -285,7 +285,7 @@ static enum eg_err
 denormalise(struct eg_tx *tx, int64_t pid, const json_t *doc, const char *status, int version,
             int64_t now_ms, struct eg_buf *msg)
 {
-    struct eg_buf name = EG_BUF_INIT(4096), body = EG_BUF_INIT(256 * 1024);
+    struct eg_buf name = EG_BUF_INIT(4096), body = EG_BUF_INIT((size_t)256 * 1024);
     char applicants[64], old_field[32];
     const json_t *legacy = json_object_get(doc, "legacy_level");
     enum eg_err rc = field_of(tx, pid, old_field, sizeof(old_field));
@@ -839,7 +839,7 @@ eg_procedure_versions(struct eg_db *db, const char *code, json_t **out)
         return rc;
     int64_t pid = 0;
     rc = lookup_id(tx, "SELECT id FROM procedure WHERE code = ?", code, &pid);
-    struct eg_stmt *st;
+    struct eg_stmt *st = NULL;
     json_t *items = json_array();
     if (rc == EG_OK)
         rc = items ? eg_tx_prepare(tx,
