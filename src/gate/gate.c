@@ -375,27 +375,42 @@ slow_finish(struct eg_req *r, void *arg)
     s->finish(s->c, s->data);
 }
 
-void
-eg_gate_run_slow(struct eg_call *c, void (*work)(struct eg_call *c, void *data),
-                 void (*finish)(struct eg_call *c, void *data), void *data)
+/* The request suspended with work to run elsewhere; NULL (answered) without memory. */
+static struct slow *
+slow_new(struct eg_call *c, void (*work)(struct eg_call *c, void *data),
+         void (*finish)(struct eg_call *c, void *data), void *data)
 {
     struct slow *s = eg_arena_zalloc(eg_req_arena(c->req), sizeof(*s));
     if (!s) {
         eg_resp_err(c->req, EG_ENOMEM, NULL);
-        return;
+        return NULL;
     }
     s->c = c;
     s->work = work;
     s->finish = finish;
     s->data = data;
     eg_req_suspend(c->req, slow_finish, s);
-    if (eg_identity_submit(c->identity, slow_run, s) != EG_OK) {
-        eg_resp_header(c->req, "Retry-After", "2");
-        eg_resp_error(c->req, 429, "busy",
-                      strcmp(eg_req_lang(c->req), "en") == 0
-                          ? "Too many requests at once; please try again in a moment."
-                          : "Hệ thống đang bận; vui lòng thử lại sau giây lát.");
-    }
+    return s;
+}
+
+/* A full queue: status (429 or 503) with Retry-After, in the caller's language. */
+static void
+busy(struct eg_call *c, int status)
+{
+    eg_resp_header(c->req, "Retry-After", "2");
+    eg_resp_error(c->req, status, "busy",
+                  strcmp(eg_req_lang(c->req), "en") == 0
+                      ? "Too many requests at once; please try again in a moment."
+                      : "Hệ thống đang bận; vui lòng thử lại sau giây lát.");
+}
+
+void
+eg_gate_run_slow(struct eg_call *c, void (*work)(struct eg_call *c, void *data),
+                 void (*finish)(struct eg_call *c, void *data), void *data)
+{
+    struct slow *s = slow_new(c, work, finish, data);
+    if (s && eg_identity_submit(c->identity, slow_run, s) != EG_OK)
+        busy(c, 429);
 }
 
 void
@@ -408,23 +423,9 @@ eg_gate_run_write(struct eg_call *c, void (*work)(struct eg_call *c, void *data)
         finish(c, data);
         return;
     }
-    struct slow *s = eg_arena_zalloc(eg_req_arena(c->req), sizeof(*s));
-    if (!s) {
-        eg_resp_err(c->req, EG_ENOMEM, NULL);
-        return;
-    }
-    s->c = c;
-    s->work = work;
-    s->finish = finish;
-    s->data = data;
-    eg_req_suspend(c->req, slow_finish, s);
-    if (eg_pool_submit(g->writers, slow_run, s) != EG_OK) {
-        eg_resp_header(c->req, "Retry-After", "2");
-        eg_resp_error(c->req, 503, "busy",
-                      strcmp(eg_req_lang(c->req), "en") == 0
-                          ? "Too many requests at once; please try again in a moment."
-                          : "Hệ thống đang bận; vui lòng thử lại sau giây lát.");
-    }
+    struct slow *s = slow_new(c, work, finish, data);
+    if (s && eg_pool_submit(g->writers, slow_run, s) != EG_OK)
+        busy(c, 503);
 }
 
 static struct eg_call *

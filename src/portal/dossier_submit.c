@@ -363,21 +363,26 @@ load_draft(struct page *pg, int64_t *id, json_t **draft, json_t **doc)
     return true;
 }
 
+/* An applicant's page about their draft: the page begun and the draft loaded, or answered. */
+static bool
+open_draft(struct eg_call *c, void *ctx, struct page *pg, int64_t *id, json_t **draft, json_t **doc)
+{
+    if (!applicant(c)) {
+        refuse_staff(c);
+        return false;
+    }
+    pg_begin(pg, c, ctx);
+    return dv_ready(pg) && load_draft(pg, id, draft, doc);
+}
+
 void
 pg_dossier_draft(struct eg_call *c, void *ctx)
 {
     const struct eg_portal_config *cfg = ctx;
-    if (!applicant(c)) {
-        refuse_staff(c);
-        return;
-    }
     struct page pg;
-    pg_begin(&pg, c, ctx);
-    if (!dv_ready(&pg))
-        return;
     int64_t id;
     json_t *draft, *doc;
-    if (!load_draft(&pg, &id, &draft, &doc))
+    if (!open_draft(c, ctx, &pg, &id, &draft, &doc))
         return;
     struct dform f;
     df_init(&f, c, cfg, doc, true);
@@ -399,17 +404,10 @@ void
 pg_dossier_draft_post(struct eg_call *c, void *ctx)
 {
     const struct eg_portal_config *cfg = ctx;
-    if (!applicant(c)) {
-        refuse_staff(c);
-        return;
-    }
     struct page pg;
-    pg_begin(&pg, c, ctx);
-    if (!dv_ready(&pg))
-        return;
     int64_t id;
     json_t *draft, *doc;
-    if (!load_draft(&pg, &id, &draft, &doc))
+    if (!open_draft(c, ctx, &pg, &id, &draft, &doc))
         return;
     struct dform f;
     df_init(&f, c, cfg, doc, true);
@@ -504,17 +502,10 @@ pg_dossier_submitted(struct eg_call *c, void *ctx)
 void
 pg_dossier_draft_delete(struct eg_call *c, void *ctx)
 {
-    if (!applicant(c)) {
-        refuse_staff(c);
-        return;
-    }
     struct page pg;
-    pg_begin(&pg, c, ctx);
-    if (!dv_ready(&pg))
-        return;
     int64_t id;
     json_t *draft, *doc;
-    if (!load_draft(&pg, &id, &draft, &doc))
+    if (!open_draft(c, ctx, &pg, &id, &draft, &doc))
         return;
     shape_procedure(&pg, doc, NULL);
     json_object_set_new(pg.ctx, "draft_created", dv_when(json_object_get(draft, "created")));
