@@ -67,6 +67,7 @@ struct sq_tx {
 #define GROUP_MAX 64    /* writes in one batch at most */
 #define GROUP_WAIT_MS 5 /* a sleeping writer takes over after this */
 #define GROUP_FAILS 64  /* failed batches remembered, by generation */
+#define TWINS_MAX 4     /* cached statements of one SQL beside the first */
 
 struct sq_db {
     char *path;
@@ -719,17 +720,28 @@ sq_prepare(struct eg_tx *t, const char *sql, struct eg_stmt **out)
 {
     struct sq_tx *tx = (struct sq_tx *)t;
     struct sq_conn *c = tx->conn;
-    /* The same SQL twice in one transaction (a helper called twice) gets a twin, kept too. */
+    /*
+     * The same SQL twice in one transaction (a helper called twice) gets a
+     * twin, kept too - up to TWINS_MAX of them; beyond that (a bulk import
+     * running one statement thousands of times in one transaction) a
+     * statement of its own, finalized when the transaction ends, so neither
+     * the chain nor the cache grows with the transaction.
+     */
     struct sq_stmt *head = eg_stmt_cache_get(&c->cache, sql);
     struct sq_stmt *st = head;
-    while (st && st->in_use)
+    int twins = 0;
+    while (st && st->in_use) {
         st = st->twin;
+        twins++;
+    }
+    bool keep = twins <= TWINS_MAX;
     if (!st) {
         st = calloc(1, sizeof(*st));
         if (!st)
             return EG_ENOMEM;
         const char *tail = NULL;
-        int rc = sqlite3_prepare_v3(c->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->h, &tail);
+        int rc =
+            sqlite3_prepare_v3(c->h, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, &st->h, &tail);
         if (rc != SQLITE_OK) {
             free(st);
             return conn_fail(tx, rc);
@@ -742,11 +754,11 @@ sq_prepare(struct eg_tx *t, const char *sql, struct eg_stmt **out)
             return EG_EINVAL;
         }
         st->base.ncols = sqlite3_column_count(st->h);
-        if (head) {
+        if (head && keep) {
             st->twin = head->twin;
             head->twin = st;
             st->cached = true;
-        } else if (eg_stmt_cache_put(&c->cache, sql, st) == EG_OK) {
+        } else if (!head && eg_stmt_cache_put(&c->cache, sql, st) == EG_OK) {
             st->cached = true;
         }
     }
