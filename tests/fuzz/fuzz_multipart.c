@@ -259,7 +259,9 @@ nul_in_headers(const char *body, size_t n, const char *delim, size_t dlen)
             return false;
         if (memchr(p, '\0', (size_t)(blank - p)))
             return true;
-        const char *next = find(blank + 2, end, delim, dlen);
+        /* The part's bytes start after the blank line: they may begin with
+         * "--boundary", which is no delimiter without the CR LF of its own. */
+        const char *next = find(blank + 4, end, delim, dlen);
         if (!next)
             return false;
         p = next + dlen;
