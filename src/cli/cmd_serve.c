@@ -151,6 +151,10 @@ eg_cmd_serve(struct eg_config *cfg)
     portal.dossiers = dossiers;
     portal.files = files;
     portal.public_url = cfg->public_url;
+    if (cfg->page_cache && eg_portal_memo_new(cfg->page_cache, &portal.pages) != EG_OK) {
+        eg_cli_error("cannot keep catalogue pages (page_cache)");
+        goto out;
+    }
     router = eg_router_new();
     if (!router || eg_api_register(router, &api) != EG_OK ||
         eg_portal_register(router, gate, &portal) != EG_OK) {
@@ -186,6 +190,7 @@ out:
     eg_router_free(router);
     eg_gate_free(gate);
     eg_tmpl_set_free(templates);
+    eg_memo_free(portal.pages);
     eg_audit_free(audit);
     eg_files_close(files);
     eg_db_close(db);

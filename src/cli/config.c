@@ -25,6 +25,7 @@ eg_config_defaults(struct eg_config *c)
     eg_http_config_defaults(&h);
     c->threads = 0;
     c->write_threads = 16;
+    c->page_cache = (size_t)16 << 20;
     c->max_body = h.max_body;
     c->max_header = h.max_header;
     c->max_connections = h.max_conns;
@@ -216,6 +217,8 @@ eg_config_set(struct eg_config *c, const char *key, const char *v, const char *o
             c->write_threads = (int)u;
         return rc;
     }
+    if (strcmp(key, "page_cache") == 0)
+        return set_size(&c->page_cache, v, 0, (size_t)1 << 30, origin, key, msg);
     if (strcmp(key, "max_body") == 0)
         return set_size(&c->max_body, v, 1024, (size_t)1 << 30, origin, key, msg);
     if (strcmp(key, "max_header") == 0)

@@ -26,6 +26,7 @@ struct eg_config {
     enum eg_log_level log_level;
     int threads;
     int write_threads; /* requests waiting for a durable commit, off the HTTP threads */
+    size_t page_cache; /* bytes of catalogue pages kept for visitors not signed in; 0: none */
     size_t max_body;
     size_t max_header;
     unsigned max_connections;

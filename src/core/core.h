@@ -238,6 +238,33 @@ EG_WUR enum eg_err eg_random(void *p, size_t n);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void eg_hex(const void *p, size_t n, char *out);
 
+/* FNV-1a over n bytes, continuing from h (start with EG_HASH64_INIT): for hash tables, not security. */
+#define EG_HASH64_INIT 14695981039346656037ULL
+uint64_t eg_hash64(uint64_t h, const void *p, size_t n);
+
+/* ---- a memo: answers kept between requests ------------------------------ */
+
+/*
+ * A fixed table of byte strings kept under keys, for an answer that costs far
+ * more to build than to check (a rendered page, a tracking view). Each entry
+ * carries the stamp it was built under (a version the caller reads from the
+ * database) and when: a get finds it only with the same stamp and younger than
+ * ttl_ms. A key has one slot (by its hash); a newer entry replaces an older
+ * one. Values longer than value_max are not kept, and all kept values stay
+ * under bytes_max. One mutex, held only to compare and copy. Thread-safe.
+ */
+struct eg_memo;
+
+EG_WUR enum eg_err eg_memo_new(size_t slots, size_t bytes_max, size_t value_max, int64_t ttl_ms,
+                               struct eg_memo **out);
+void eg_memo_free(struct eg_memo *m); /* NULL-safe */
+/* Appends the value kept for key under stamp to out: EG_ENOTFOUND if none fresh (or EG_ENOMEM). */
+EG_WUR enum eg_err eg_memo_get(struct eg_memo *m, const char *key, size_t klen, int64_t stamp,
+                               int64_t now_ms, struct eg_buf *out);
+/* Keeps value under key and stamp, built at now_ms; silently not when it does not fit. */
+void eg_memo_put(struct eg_memo *m, const char *key, size_t klen, int64_t stamp, int64_t now_ms,
+                 const char *value, size_t n);
+
 /* ---- a bounded pool of worker threads ----------------------------------- */
 
 /*

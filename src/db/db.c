@@ -128,6 +128,28 @@ eg_db_begin(struct eg_db *db, enum eg_tx_mode mode, struct eg_tx **out)
 }
 
 enum eg_err
+eg_db_read_i64(struct eg_db *db, const char *sql, int64_t *out)
+{
+    struct eg_tx *tx;
+    struct eg_stmt *st;
+    bool row = false;
+    enum eg_err rc = eg_db_begin(db, EG_TX_READ, &tx);
+    if (rc != EG_OK)
+        return rc;
+    rc = eg_tx_prepare(tx, sql, &st);
+    if (rc == EG_OK)
+        rc = eg_stmt_step(st, &row);
+    if (rc == EG_OK && !row)
+        rc = EG_ENOTFOUND;
+    if (rc == EG_OK) {
+        *out = eg_stmt_i64(st, 0);
+        eg_stmt_reset(st);
+    }
+    eg_tx_rollback(tx);
+    return rc;
+}
+
+enum eg_err
 eg_tx_commit(struct eg_tx *tx)
 {
     return tx->db->drv->commit(tx);

@@ -79,6 +79,12 @@ void eg_tx_rollback(struct eg_tx *tx);
 const char *eg_tx_errmsg(const struct eg_tx *tx);
 enum eg_db_kind eg_tx_kind(const struct eg_tx *tx);
 
+/*
+ * The first column of the first row of sql (a query without parameters) as an
+ * integer, read in a read transaction of its own: EG_ENOTFOUND for no row.
+ */
+EG_WUR enum eg_err eg_db_read_i64(struct eg_db *db, const char *sql, int64_t *out);
+
 /* Runs SQL without parameters or results; may hold several statements. */
 EG_WUR enum eg_err eg_tx_exec(struct eg_tx *tx, const char *sql);
 EG_WUR enum eg_err eg_tx_prepare(struct eg_tx *tx, const char *sql, struct eg_stmt **out);

@@ -141,12 +141,7 @@ eg_sql_dialect(const char *sql, enum eg_db_kind kind, struct eg_buf *out)
 static uint64_t
 fnv1a(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
-    }
-    return h;
+    return eg_hash64(EG_HASH64_INIT, s, strlen(s));
 }
 
 void

@@ -55,7 +55,7 @@ eg_dossiers_close(struct eg_dossiers *d)
     }
     pthread_mutex_destroy(&d->mu);
     eg_procedure_cache_free(d->procedures);
-    ds_track_cache_free(d->track);
+    eg_memo_free(d->track);
     free(d);
 }
 

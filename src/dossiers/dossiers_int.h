@@ -13,9 +13,8 @@ struct cal_ref {
     struct cal_ref *next; /* in the list of replaced ones still in use */
 };
 
-struct eg_track_cache;
-EG_WUR enum eg_err ds_track_cache_new(struct eg_track_cache **out);
-void ds_track_cache_free(struct eg_track_cache *c);
+/* The memo of public tracking views (track.c). */
+EG_WUR enum eg_err ds_track_cache_new(struct eg_memo **out);
 
 struct eg_dossiers {
     struct eg_db *db;
@@ -29,7 +28,7 @@ struct eg_dossiers {
     struct cal_ref *stale; /* replaced ones still in use: freed when their last user is done */
     int64_t cal_loaded_ms;
     struct eg_procedure_cache *procedures; /* parsed procedure documents of db */
-    struct eg_track_cache *track;          /* public views as JSON text (track.c) */
+    struct eg_memo *track;                 /* public views as JSON text (track.c) */
     /* the scanner thread */
     pthread_t scanner;
     bool scanning;

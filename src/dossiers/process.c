@@ -25,10 +25,7 @@ static pthread_mutex_t def_mu = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t
 text_hash(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
+    return eg_hash64(EG_HASH64_INIT, s, strlen(s));
 }
 
 /* The definition stored as text, parsed (a new reference to a shared value), or NULL. */

@@ -11,16 +11,13 @@
  * does not cover - the names of units and procedures, and "overdue" turning
  * true at the due time - may lag by at most TRACK_TTL_MS.
  *
- * The cache is a fixed table of TRACK_SLOTS slots, each code and language in
- * one slot by its hash (a newer entry replaces an older one), under one mutex
- * held only to compare and copy. The table is large enough that ten thousand
- * dossiers looked up in turn mostly keep their own slots (its pages are only
- * touched as they are used), and the texts kept are bounded by TRACK_BYTES.
+ * The memo (core.h) has TRACK_SLOTS slots, each code and language in one slot
+ * by its hash: large enough that ten thousand dossiers looked up in turn mostly
+ * keep their own slots (its pages are only touched as they are used); the texts
+ * kept are bounded by TRACK_BYTES.
  */
 #include "dossiers_int.h"
 
-#include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define TRACK_SLOTS 65536
@@ -28,51 +25,10 @@
 #define TRACK_MAX_BYTES ((size_t)64 * 1024)    /* a larger view is built every time */
 #define TRACK_BYTES ((size_t)32 * 1024 * 1024) /* all texts kept, at most */
 
-struct track_slot {
-    char code[49]; /* eg_dossier_code_valid: at most 35 + 13 characters */
-    char lang[4];
-    int version;
-    int64_t built_ms;
-    char *json;
-    size_t len;
-};
-
-struct eg_track_cache {
-    pthread_mutex_t mu;
-    size_t bytes; /* the texts kept */
-    struct track_slot slots[TRACK_SLOTS];
-};
-
 enum eg_err
-ds_track_cache_new(struct eg_track_cache **out)
+ds_track_cache_new(struct eg_memo **out)
 {
-    *out = calloc(1, sizeof(**out));
-    if (!*out)
-        return EG_ENOMEM;
-    pthread_mutex_init(&(*out)->mu, NULL);
-    return EG_OK;
-}
-
-void
-ds_track_cache_free(struct eg_track_cache *c)
-{
-    if (!c)
-        return;
-    for (size_t i = 0; i < TRACK_SLOTS; i++)
-        free(c->slots[i].json);
-    pthread_mutex_destroy(&c->mu);
-    free(c);
-}
-
-static size_t
-slot_of(const char *code, const char *lang)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (const char *s = code; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    for (const char *s = lang; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return (size_t)(h % TRACK_SLOTS);
+    return eg_memo_new(TRACK_SLOTS, TRACK_BYTES, TRACK_MAX_BYTES, TRACK_TTL_MS, out);
 }
 
 /* The dossier's version, EG_ENOTFOUND for no dossier or a draft. */
@@ -109,16 +65,10 @@ eg_dossier_track_json(struct eg_dossiers *d, const char *code, const char *lang,
     if (rc != EG_OK)
         return rc;
     int64_t now = eg_clock_now_ms(d->clock);
-    struct eg_track_cache *c = d->track;
-    struct track_slot *s = &c->slots[slot_of(code, lang)];
-    pthread_mutex_lock(&c->mu);
-    bool hit = s->json && s->version == version && strcmp(s->code, code) == 0 &&
-               strcmp(s->lang, lang) == 0 && now - s->built_ms >= 0 &&
-               now - s->built_ms < TRACK_TTL_MS;
-    if (hit)
-        rc = eg_buf_add(out, s->json, s->len);
-    pthread_mutex_unlock(&c->mu);
-    if (hit)
+    char key[64];
+    int klen = snprintf(key, sizeof(key), "%s%c%s", code, '\0', lang);
+    rc = eg_memo_get(d->track, key, (size_t)klen, version, now, out);
+    if (rc != EG_ENOTFOUND)
         return rc;
 
     struct eg_actor anyone = {0};
@@ -130,25 +80,6 @@ eg_dossier_track_json(struct eg_dossiers *d, const char *code, const char *lang,
     json_decref(view);
     if (rc != EG_OK)
         return rc;
-    size_t len = out->len - start;
-    char *copy = len <= TRACK_MAX_BYTES ? malloc(len) : NULL;
-    if (!copy)
-        return EG_OK; /* answered, just not kept */
-    memcpy(copy, out->p + start, len);
-    pthread_mutex_lock(&c->mu);
-    if (c->bytes - s->len + len > TRACK_BYTES) {
-        pthread_mutex_unlock(&c->mu);
-        free(copy);
-        return EG_OK;
-    }
-    c->bytes = c->bytes - s->len + len;
-    free(s->json);
-    memcpy(s->code, code, strlen(code) + 1);
-    memcpy(s->lang, lang, strlen(lang) + 1);
-    s->version = version;
-    s->built_ms = now;
-    s->json = copy;
-    s->len = len;
-    pthread_mutex_unlock(&c->mu);
+    eg_memo_put(d->track, key, (size_t)klen, version, now, out->p + start, out->len - start);
     return EG_OK;
 }

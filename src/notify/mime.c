@@ -432,11 +432,7 @@ nfc_opt(const char *s, struct eg_buf *out)
 static void
 boundary_for(const char *msgid, char *out, size_t n)
 {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (const char *p = msgid; *p; p++) {
-        h ^= (unsigned char)*p;
-        h *= 1099511628211ULL;
-    }
+    uint64_t h = eg_hash64(EG_HASH64_INIT, msgid, strlen(msgid));
     snprintf(out, n, "=_egov_%016llx", (unsigned long long)h);
 }
 

@@ -317,6 +317,8 @@ pg_procedures(struct eg_call *c, void *ctx)
 {
     struct page pg;
     pg_begin(&pg, c, ctx);
+    if (pg_from_memo(&pg))
+        return;
     json_object_set_new(pg.ctx, "nav_procedures", json_true());
     json_t *fields = NULL, *out = NULL;
     enum eg_err rc = eg_procedure_fields(c->db, &fields);
@@ -353,14 +355,17 @@ pg_procedures(struct eg_call *c, void *ctx)
 void
 pg_fields(struct eg_call *c, void *ctx)
 {
+    struct page pg;
+    pg_begin(&pg, c, ctx);
+    if (pg_from_memo(&pg))
+        return;
     json_t *fields = NULL;
     enum eg_err rc = eg_procedure_fields(c->db, &fields);
     if (rc != EG_OK) {
+        pg_release(&pg);
         eg_resp_err(c->req, rc, NULL);
         return;
     }
-    struct page pg;
-    pg_begin(&pg, c, ctx);
     json_object_set_new(pg.ctx, "nav_procedures", json_true());
     size_t i;
     json_t *f;
@@ -426,6 +431,8 @@ pg_agencies(struct eg_call *c, void *ctx)
 {
     struct page pg;
     pg_begin(&pg, c, ctx);
+    if (pg_from_memo(&pg))
+        return;
     json_t *units = NULL;
     enum eg_err rc = eg_procedure_agencies(c->db, &units);
     if (rc == EG_OK && pg.en)

@@ -417,6 +417,7 @@ pg_render(struct page *pg, int status, const char *name)
         eg_error("portal: cannot render %s: %s", name, eg_strerror(rc));
         eg_resp_err(r, EG_EINTERNAL, NULL);
     } else {
+        pg_memo_keep(pg, status, out.p, out.len);
         eg_resp_header(r, "Content-Language", pg->lang);
         eg_resp_bytes(r, status, "text/html; charset=utf-8", out.p, out.len);
     }

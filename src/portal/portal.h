@@ -48,7 +48,13 @@ struct eg_portal_config {
     struct eg_dossiers *dossiers;
     struct eg_files *files;
     const char *public_url; /* "https://dichvucong.example.vn": the tracking link on slips */
+    /* Catalogue pages rendered for visitors not signed in, kept while the catalogue's
+     * generation stands (eg_portal_memo_new); NULL: every page is rendered. */
+    struct eg_memo *pages;
 };
+
+/* The memo for eg_portal_config.pages, holding at most bytes of pages; free with eg_memo_free(). */
+EG_WUR enum eg_err eg_portal_memo_new(size_t bytes, struct eg_memo **out);
 
 /*
  * Loads the templates and catalogues compiled into the binary (web/templates/,

@@ -30,6 +30,10 @@ struct page {
     bool en;
     json_t *ctx;   /* the template context (owned) */
     json_t *flash; /* the flash cookie meant for this page, or NULL (owned) */
+    /* A page that may be kept (page_memo.c): its key (arena) and the catalogue generation. */
+    const char *memo_key;
+    size_t memo_klen;
+    int64_t memo_gen;
 };
 
 /* ---- pages (page.c) ----------------------------------------------------------- */
@@ -46,6 +50,15 @@ void pg_begin(struct page *pg, struct eg_call *c, void *cfg);
  * switch), renders template name and answers with status; releases pg.
  */
 void pg_render(struct page *pg, int status, const char *name);
+/*
+ * Catalogue pages kept for visitors who are not signed in (page_memo.c). A
+ * handler whose page shows only the catalogue (procedures, fields, units, the
+ * instance's settings) calls pg_from_memo() right after pg_begin(): true when
+ * the page was answered from the memo (pg is released then); otherwise it
+ * renders as usual and pg_render() keeps a 200 page for the next visitor.
+ */
+bool pg_from_memo(struct page *pg);
+void pg_memo_keep(struct page *pg, int status, const char *html, size_t n);
 /* An error page (404, 400, 409 ...) in the site's layout; releases pg. */
 void pg_error(struct page *pg, int status, const char *message_key);
 /* Releases pg without answering (the caller answered already). */

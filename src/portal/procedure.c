@@ -130,6 +130,8 @@ pg_procedure(struct eg_call *c, void *ctx)
     struct page pg;
     json_t *p;
     pg_begin(&pg, c, ctx);
+    if (pg_from_memo(&pg))
+        return;
     json_object_set_new(pg.ctx, "nav_procedures", json_true());
     if (!load(&pg, &p))
         return;

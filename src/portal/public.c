@@ -14,6 +14,8 @@ pg_home(struct eg_call *c, void *ctx)
 {
     struct page pg;
     pg_begin(&pg, c, ctx);
+    if (pg_from_memo(&pg))
+        return;
     json_object_set_new(pg.ctx, "nav_home", json_true());
     json_t *popular = cat_popular(&pg, POPULAR);
     json_object_set_new(pg.ctx, "popular_any", json_boolean(json_array_size(popular) > 0));

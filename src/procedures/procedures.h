@@ -145,6 +145,13 @@ EG_WUR enum eg_err eg_procedure_document_tx(struct eg_tx *tx, const char *code, 
 EG_WUR enum eg_err eg_procedure_agencies(struct eg_db *db, json_t **out);
 /* How many procedures there are, whatever their state. */
 EG_WUR enum eg_err eg_procedure_count(struct eg_db *db, int64_t *out);
+/*
+ * A number that changes with anything the public catalogue pages show:
+ * procedures and their versions, agencies and fields, org units, the
+ * instance's settings (kept by triggers, migration 0013). A page rendered
+ * under one number is still true while the number is the same.
+ */
+EG_WUR enum eg_err eg_catalogue_generation(struct eg_db *db, int64_t *out);
 /* The fields with the number of published procedures in each: [{"code","name","count"}]. */
 EG_WUR enum eg_err eg_procedure_fields(struct eg_db *db, json_t **out);
 /* Every procedure's current document, for export: {"fields":[...],"procedures":[...]}. */

@@ -880,21 +880,14 @@ enum eg_err
 eg_procedure_count(struct eg_db *db, int64_t *out)
 {
     *out = 0;
-    struct eg_tx *tx;
-    struct eg_stmt *st;
-    bool row = false;
-    enum eg_err rc = eg_db_begin(db, EG_TX_READ, &tx);
-    if (rc != EG_OK)
-        return rc;
-    rc = eg_tx_prepare(tx, "SELECT count(*) FROM procedure", &st);
-    if (rc == EG_OK)
-        rc = eg_stmt_step(st, &row);
-    if (rc == EG_OK && row) {
-        *out = eg_stmt_i64(st, 0);
-        eg_stmt_reset(st);
-    }
-    eg_tx_rollback(tx);
-    return rc;
+    return eg_db_read_i64(db, "SELECT count(*) FROM procedure", out);
+}
+
+enum eg_err
+eg_catalogue_generation(struct eg_db *db, int64_t *out)
+{
+    *out = 0;
+    return eg_db_read_i64(db, "SELECT n FROM catalogue_generation WHERE id = 1", out);
 }
 
 enum eg_err

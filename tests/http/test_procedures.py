@@ -678,16 +678,38 @@ def _admin_lifecycle(ctx, s, acc):
                  agencies=[SO_TU_PHAP], applicants=["citizen", "business"],
                  processing={"working_days": 5}, valid_from="2026-03-01")
 
+    def portal_lists(term):
+        # The pages a visitor who is not signed in reads are kept between requests
+        # (docs/portal.md): each is asked twice, so the second answer is the kept one
+        # and every change below must show in it at once.
+        pages = [s.get("/procedures?q=" + urllib.parse.quote(term)) for _ in range(2)]
+        for r in pages:
+            eq(r.status, 200, f"the search page for {term!r}")
+        eq(pages[1].body, pages[0].body, f"the search page for {term!r}, asked again")
+        return f'href="/procedures/{LIFE}"' in pages[1].text
+
+    def portal_page(version):
+        pages = [s.get(f"/procedures/{LIFE}") for _ in range(2)]
+        for r in pages:
+            eq(r.status, 404 if version is None else 200, f"/procedures/{LIFE}")
+        if version is not None:
+            word = "alphazq" if version == 1 else "betazq"
+            check(word in pages[1].text, f"/procedures/{LIFE} shows v{version} ({word})")
+
     def public_sees(version, name_word=None, gone_word=None):
         r = s.get(f"{SEARCH}/{LIFE}")
+        portal_page(version)
         if version is None:
             assert_json_error(r, 404, "not_found")
             for term in (LIFE, "alphazq", "betazq"):
                 j = search(s, term)
                 check(LIFE not in [i["code"] for i in j["items"]],
                       f"q={term!r} lists {LIFE}, which the public must not see")
+                check(not portal_lists(term), f"the search page for {term!r} lists {LIFE}")
             eq(LIFE in all_codes(s, "")[0], False, "the plain listing")
             return
+        eq(portal_lists(name_word), True, f"the search page for {name_word!r} lists {LIFE}")
+        eq(portal_lists(gone_word), False, f"the search page for {gone_word!r} lists {LIFE}")
         check_document(r, LIFE, version, "published", doc=v1 if version == 1 else v2)
         j = search(s, LIFE)
         eq([i["code"] for i in j["items"]], [LIFE], f"q={LIFE}")
@@ -1057,6 +1079,63 @@ def test_admin_invalid_documents_and_limits(ctx):
 def test_admin_import(ctx):
     with ctx.server() as s:
         _admin_import(ctx, s, Accounts(ctx, s))
+
+
+def test_kept_pages(ctx):
+    """The catalogue pages a visitor who is not signed in reads are kept between requests
+    (docs/portal.md, "Kept pages"): the kept page is byte for byte the page; a signed-in
+    caller never gets a visitor's page nor leaves theirs for a visitor; a change made by
+    another process (the command line, straight into the database) shows on the next
+    request; page_cache=0 keeps nothing and answers the same."""
+    with ctx.server() as s:
+        acc = Accounts(ctx, s)
+        paths = ["/", "/procedures?q=khai+sinh", f"/procedures/{BIRTH}", "/fields", "/agencies",
+                 "/procedures?q=khai+sinh&lang=en", "/procedures?field=HT&page=1"]
+        first = {}
+        for path in paths:
+            a, b = s.get(path), s.get(path)
+            eq((a.status, b.status), (200, 200), path)
+            eq(b.body, a.body, f"{path}, asked again (the kept page)")
+            eq(b.header("Content-Language"), a.header("Content-Language"),
+               f"{path}: Content-Language of the kept page")
+            first[path] = a.body
+        eq(s.get("/procedures?q=khai+sinh&lang=en").header("Content-Language"), "en",
+           "the English page kept apart from the Vietnamese one")
+        check(first["/procedures?q=khai+sinh&lang=en"] != first["/procedures?q=khai+sinh"],
+              "the English and Vietnamese search pages are the same bytes")
+        # A signed-in caller: their own header, never the visitor's page.
+        r = json_request(s, "POST", "/api/v1/session", {"login": "pc.citizen", "password": PW})
+        eq(r.status, 200, f"sign in ({short(r.body)})")
+        cookie = "; ".join(v.split(";")[0] for v in r.header_all("Set-Cookie"))
+        for path in ("/", "/procedures?q=khai+sinh"):
+            r = s.get(path, headers={"Cookie": cookie})
+            eq(r.status, 200, f"{path} signed in")
+            check("Người thử pc.citizen" in r.text, f"{path} signed in does not name the caller")
+            r = s.get(path)
+            check("Người thử pc.citizen" not in r.text,
+                  f"{path}: a visitor got the signed-in caller's page")
+            eq(r.body, first[path], f"{path}: the visitor's page after a signed-in visit")
+        # Another process changes the catalogue: the next request shows it.
+        word = "kept" + "zq"
+        path = "/procedures?q=" + word
+        check(f'href="/procedures/9.900031"' not in s.get(path).text, "before the import")
+        s.get(path)
+        cat = {"fields": [], "procedures": [new_doc("9.900031", f"Thủ tục nhập từ dòng lệnh {word}")]}
+        f = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+        with f:
+            json.dump(cat, f, ensure_ascii=False)
+        p = ctx.egov(["procedures", "import", "--file", f.name, "--publish", "--db", s.db_url])
+        check(p.returncode == 0, f"egov procedures import: {p.stderr.strip()[:300]}")
+        check('href="/procedures/9.900031"' in s.get(path).text,
+              "the search page right after an import by another process")
+        r = s.get("/procedures/9.900031")
+        eq(r.status, 200, "the imported procedure's page")
+        check(word in r.text, "the imported procedure's page shows its name")
+    with ctx.server(env={"EGOV_PAGE_CACHE": "0"}) as s:
+        for path in ("/", "/procedures?q=khai+sinh"):
+            a, b = s.get(path), s.get(path)
+            eq((a.status, b.status), (200, 200), f"{path} with page_cache=0")
+            eq(b.body, a.body, f"{path} with page_cache=0, asked again")
 
 
 # ---- defects found while writing these tests (they fail until fixed) ------------------------

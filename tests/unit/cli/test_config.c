@@ -163,6 +163,11 @@ test_set_good(void **state)
     assert_int_equal(c.write_threads, 1);
     set_ok(&c, "write_threads", "1024");
     assert_int_equal(c.write_threads, 1024);
+    assert_int_equal(c.page_cache, (size_t)16 << 20);
+    set_ok(&c, "page_cache", "0");
+    assert_int_equal(c.page_cache, 0);
+    set_ok(&c, "page_cache", "64M");
+    assert_int_equal(c.page_cache, (size_t)64 << 20);
 
     set_ok(&c, "max_body", "1024");
     assert_int_equal(c.max_body, 1024);
@@ -313,6 +318,9 @@ test_set_bad(void **state)
         {"write_threads", "0"},
         {"write_threads", "1025"},
         {"write_threads", "x"},
+        {"page_cache", "2G"},
+        {"page_cache", "-1"},
+        {"page_cache", "lots"},
         {"max_body", "1023"},
         {"max_body", "2G"},
         {"max_body", "1T"},
