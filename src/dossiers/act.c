@@ -195,7 +195,7 @@ resume(struct eg_dossiers *d, struct eg_tx *tx, struct drow *r, const struct pro
         return rc;
     char cutoff[6];
     struct eg_calendar_due due, sdue;
-    rc = ds_procedure_cutoff(tx, r->procedure_code, r->procedure_version, cutoff);
+    rc = ds_procedure_cutoff(d, tx, r->procedure_code, r->procedure_version, cutoff);
     if (rc == EG_OK)
         rc = ds_due_of(d, tx, r, r->received_ms, r->working_days, cutoff, true, &due);
     if (rc == EG_OK && r->step >= 0 && r->step < p->n)

@@ -311,7 +311,7 @@ ds_start_processing(struct eg_dossiers *d, struct eg_tx *tx, struct drow *r, int
 {
     struct process p;
     char cutoff[6];
-    enum eg_err rc = ds_procedure_cutoff(tx, r->procedure_code, r->procedure_version, cutoff);
+    enum eg_err rc = ds_procedure_cutoff(d, tx, r->procedure_code, r->procedure_version, cutoff);
     if (rc == EG_OK)
         rc = ds_load_process(tx, r, &p);
     struct eg_calendar_due due, sdue;

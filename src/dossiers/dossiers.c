@@ -160,11 +160,12 @@ ds_calendar_release(struct eg_dossiers *d)
 }
 
 enum eg_err
-ds_procedure_cutoff(struct eg_tx *tx, const char *code, int version, char out[6])
+ds_procedure_cutoff(struct eg_dossiers *d, struct eg_tx *tx, const char *code, int version,
+                    char out[6])
 {
     json_t *doc = NULL;
     out[0] = '\0';
-    enum eg_err rc = eg_procedure_document_tx(tx, code, version, &doc);
+    enum eg_err rc = eg_procedure_document_cached_tx(tx, d->procedures, code, version, &doc);
     if (rc != EG_OK)
         return rc;
     const char *c =

@@ -154,8 +154,9 @@ EG_WUR enum eg_err ds_may(enum eg_dossier_action action, const struct drow *r,
 EG_WUR enum eg_err ds_due_of(struct eg_dossiers *d, struct eg_tx *tx, const struct drow *r,
                              int64_t from_ms, int days, const char *cutoff, bool with_pauses,
                              struct eg_calendar_due *out);
-EG_WUR enum eg_err ds_procedure_cutoff(struct eg_tx *tx, const char *code, int version,
-                                       char out[6]);
+/* The procedure version's intra-day cut-off ("HH:MM", or "" for none), its document cached. */
+EG_WUR enum eg_err ds_procedure_cutoff(struct eg_dossiers *d, struct eg_tx *tx, const char *code,
+                                       int version, char out[6]);
 /* Takes the calendar before a write transaction, gives it back after (see dossiers.c). */
 EG_WUR enum eg_err ds_calendar_hold(struct eg_dossiers *d);
 void ds_calendar_release(struct eg_dossiers *d);

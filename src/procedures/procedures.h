@@ -138,6 +138,14 @@ EG_WUR enum eg_err eg_procedure_name_tx(struct eg_tx *tx, const char *code, char
 EG_WUR enum eg_err eg_procedure_document_tx(struct eg_tx *tx, const char *code, int version,
                                             json_t **out);
 /*
+ * The same from cache when it holds that version (a stored version never
+ * changes): *out's members are shared with the cache and must not be changed.
+ * A NULL cache reads and parses as eg_procedure_document_tx.
+ */
+EG_WUR enum eg_err eg_procedure_document_cached_tx(struct eg_tx *tx,
+                                                   struct eg_procedure_cache *cache,
+                                                   const char *code, int version, json_t **out);
+/*
  * The units that carry out published procedures, with how many:
  * [{"code","name","kind","count"}], departments and other provincial units
  * before the communes, then by code.

@@ -924,6 +924,13 @@ eg_procedure_name_tx(struct eg_tx *tx, const char *code, char *out, size_t n)
 enum eg_err
 eg_procedure_document_tx(struct eg_tx *tx, const char *code, int version, json_t **out)
 {
+    return eg_procedure_document_cached_tx(tx, NULL, code, version, out);
+}
+
+enum eg_err
+eg_procedure_document_cached_tx(struct eg_tx *tx, struct eg_procedure_cache *cache,
+                                const char *code, int version, json_t **out)
+{
     *out = NULL;
     int64_t pid = 0;
     enum eg_err rc = lookup_id(tx, "SELECT id FROM procedure WHERE code = ?", code, &pid);
@@ -942,7 +949,7 @@ eg_procedure_document_tx(struct eg_tx *tx, const char *code, int version, json_t
         }
     }
     if (rc == EG_OK)
-        rc = version_doc(tx, pid, version, out);
+        rc = version_doc_cached(tx, cache, pid, version, out);
     return rc;
 }
 
