@@ -133,9 +133,12 @@ ds_files_check(const json_t *doc, const struct eg_dossier_new *n, bool partial, 
         /* The declaration with a template is the online form itself. */
         if (n->channel == EG_CHANNEL_ONLINE && json_is_string(json_object_get(comp, "template")))
             continue;
+        /* A component carried by a file field of the form: a file for that field is it. */
+        const char *by = json_string_value(json_object_get(comp, "field"));
         bool have = false;
         for (size_t i = 0; i < n->nfiles; i++)
-            have = have || n->files[i].component == (int)c;
+            have = have || n->files[i].component == (int)c ||
+                   (by && n->files[i].field && strcmp(n->files[i].field, by) == 0);
         json_array_foreach(n->paper, k, pp)
         {
             have = have || json_integer_value(pp) == (json_int_t)c;

@@ -221,9 +221,13 @@ components_json(const json_t *doc, const json_t *files, const json_t *paper)
         json_t *mine = json_array();
         size_t k;
         const json_t *f;
+        /* A component carried by a file field of the form lists that field's files too. */
+        const char *by = json_string_value(json_object_get(c, "field"));
         json_array_foreach(files, k, f)
         {
-            if (json_integer_value(json_object_get(f, "component")) == (json_int_t)i)
+            const char *field = json_string_value(json_object_get(f, "field"));
+            if (json_integer_value(json_object_get(f, "component")) == (json_int_t)i ||
+                (by && field && strcmp(field, by) == 0))
                 json_array_append(mine, (json_t *)f);
         }
         bool on_paper = false;

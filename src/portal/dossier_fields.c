@@ -350,6 +350,14 @@ df_render(struct page *pg, struct dform *f)
         char id[32];
         snprintf(id, sizeof(id), "comp_%zu", i);
         bool decl = f->online && json_is_string(json_object_get(c, "template"));
+        /* Carried by a file field of the form: shown, and uploaded there. */
+        const char *by = df_component_slot(f, i) ? NULL : str(c, "field");
+        const json_t *byf = NULL;
+        json_array_foreach(fields, k, fd)
+        {
+            if (by && str(fd, "name") && strcmp(str(fd, "name"), by) == 0)
+                byf = fd;
+        }
         bool paper = false;
         json_array_foreach(f->paper, k, p)
         {
@@ -366,6 +374,11 @@ df_render(struct page *pg, struct dform *f)
         snprintf(desc, sizeof(desc), "%s-hint%s%s%s", id, json_is_null(err) ? "" : " ",
                  json_is_null(err) ? "" : id, json_is_null(err) ? "" : "-error");
         json_object_set_new(o, "describedby", json_string(desc));
+        if (byf) {
+            json_object_set_new(o, "declaration", json_true());
+            json_object_set_new(o, "by_field_any", json_true());
+            json_object_set(o, "by_field", json_object_get(byf, "label"));
+        }
         json_array_append_new(comps, o);
     }
     json_object_set_new(pg->ctx, "fields", items);

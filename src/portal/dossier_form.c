@@ -411,6 +411,25 @@ has_file(const struct dform *f, int comp, const char *field)
     return false;
 }
 
+bool
+df_component_slot(const struct dform *f, size_t i)
+{
+    const json_t *comp = json_array_get(json_object_get(f->doc, "components"), i);
+    if (!f->online || !str(comp, "field"))
+        return true;
+    /* A draft from before the component was linked may hold files in its own slot. */
+    char id[32];
+    snprintf(id, sizeof(id), "comp_%zu", i);
+    size_t k;
+    const json_t *kept;
+    json_array_foreach(f->kept, k, kept)
+    {
+        if (str(kept, "slot") && strcmp(str(kept, "slot"), id) == 0)
+            return true;
+    }
+    return false;
+}
+
 void
 df_check_required(struct dform *f)
 {
@@ -438,7 +457,17 @@ df_check_required(struct dform *f)
         if (f->online && json_is_string(json_object_get(comp, "template")))
             continue; /* the declaration is this form */
         const char *id = eg_arena_printf(eg_req_arena(f->c->req), "comp_%zu", i);
-        if (!has_file(f, (int)i, NULL) && !has_error(f, id))
+        /* Carried by a file field (docs/procedures.md): online it is asked there, once. */
+        const char *by = str(comp, "field");
+        if (by && f->online && !df_component_slot(f, i)) {
+            if (has_file(f, (int)i, NULL) || has_file(f, -1, by))
+                continue;
+            id = input_id(f, by, NULL);
+            if (!has_error(f, id))
+                dv_error(f->errors, id, "component_required", NULL);
+            continue;
+        }
+        if (!has_file(f, (int)i, NULL) && !(by && has_file(f, -1, by)) && !has_error(f, id))
             dv_error(f->errors, id, f->online ? "component_required" : "component_missing", NULL);
     }
 }

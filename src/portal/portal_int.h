@@ -349,6 +349,11 @@ EG_WUR enum eg_err df_read_fields(struct dform *f);
  * a refused file is an error on its input. EG errors other than the user's.
  */
 EG_WUR enum eg_err df_read_files(struct dform *f);
+/*
+ * Whether component i gets its own file input: not online when a file field of
+ * the form carries it ("field" in the procedure), unless a draft kept files in it.
+ */
+bool df_component_slot(const struct dform *f, size_t i);
 /* What must be there to submit: required fields and files (asked ones), the components. */
 void df_check_required(struct dform *f);
 /* A sentence of dossiers/ about a field or component, put on its input when it names one. */

@@ -349,9 +349,26 @@ check_form(struct ctx *c, const json_t *doc)
     return EG_OK;
 }
 
-static enum eg_err
-check_components(struct ctx *c, const json_t *doc, bool has_form)
+/* The form's file field called name, or NULL. */
+static const json_t *
+file_field(const json_t *fields, const char *name)
 {
+    size_t i;
+    const json_t *f;
+    json_array_foreach(fields, i, f)
+    {
+        const char *n = json_string_value(json_object_get(f, "name"));
+        const char *t = json_string_value(json_object_get(f, "type"));
+        if (n && t && strcmp(n, name) == 0 && strcmp(t, "file") == 0)
+            return f;
+    }
+    return NULL;
+}
+
+static enum eg_err
+check_components(struct ctx *c, const json_t *doc, const json_t *form_fields)
+{
+    bool has_form = json_array_size(form_fields) > 0;
     const json_t *a = json_object_get(doc, "components");
     if (!json_is_array(a) || json_array_size(a) < 1 || json_array_size(a) > LIST_MAX)
         return bad(c, "components", "cần từ 1 đến 50 thành phần hồ sơ");
@@ -361,9 +378,9 @@ check_components(struct ctx *c, const json_t *doc, bool has_form)
     {
         char path[48];
         snprintf(path, sizeof(path), "components[%zu]", i);
-        static const char *const keys[] = {"name",     "originals", "copies",
-                                           "required", "template",  NULL};
-        const char *tmpl = NULL;
+        static const char *const keys[] = {"name",     "originals", "copies", "required",
+                                           "template", "field",     NULL};
+        const char *tmpl = NULL, *field = NULL;
         if (!json_is_object(v))
             return bad(c, path, "phải là đối tượng");
         enum eg_err rc = keys_only(c, v, path, keys);
@@ -377,10 +394,25 @@ check_components(struct ctx *c, const json_t *doc, bool has_form)
             rc = integer(c, v, "copies", path, true, 0, 100, NULL);
         if (rc == EG_OK)
             rc = text(c, v, "template", path, false, 80, &tmpl);
+        if (rc == EG_OK)
+            rc = text(c, v, "field", path, false, 64, &field);
         if (rc != EG_OK)
             return rc;
         if (tmpl && !has_form)
             return bad(c, path, "có mẫu tờ khai nhưng thủ tục không có biểu mẫu trực tuyến");
+        if (field && tmpl)
+            return bad(c, path, "một thành phần có mẫu tờ khai thì không gắn với mục tệp (field)");
+        /* The file field that carries this component online: asked once, not twice. */
+        const json_t *ff = field ? file_field(form_fields, field) : NULL;
+        if (field && !ff)
+            return bad(c, path, "field phải là tên một mục kiểu file của biểu mẫu");
+        if (ff && json_object_get(ff, "show_if"))
+            return bad(c, path, "field không trỏ tới mục có điều kiện hiện (show_if)");
+        for (size_t k = 0; field && k < i; k++) {
+            const char *other = json_string_value(json_object_get(json_array_get(a, k), "field"));
+            if (other && strcmp(other, field) == 0)
+                return bad(c, path, "hai thành phần không gắn cùng một mục tệp (field)");
+        }
     }
     return EG_OK;
 }
@@ -495,7 +527,7 @@ eg_procedure_check(const json_t *doc, struct eg_buf *msg)
     if (rc == EG_OK)
         rc = check_form(&c, doc);
     if (rc == EG_OK)
-        rc = check_components(&c, doc, json_array_size(form_fields) > 0);
+        rc = check_components(&c, doc, form_fields);
     if (rc == EG_OK)
         rc = string_list(&c, doc, "steps_vi", 1, LIST_MAX, TEXT_MAX);
     if (rc == EG_OK)

@@ -190,7 +190,11 @@ module.exports = (test, S, L) => {
     eq(await page.inputValue('#f_email'), D.citizen.email, 'the email filled from the profile');
     check((await text(page, 'label[for="f_father_name"]')).includes('(nếu “Có thông tin về cha” chọn “Có”)'),
       'a conditional field says when it applies');
-    eq(await page.getAttribute('#comp_1', 'accept'), '.pdf,.jpg,.jpeg,.png', 'what a component accepts');
+    eq(await page.getAttribute('#comp_5', 'accept'), '.pdf,.jpg,.jpeg,.png', 'what a component accepts');
+    /* The birth certificate is a component carried by the form's file field: asked once. */
+    eq(await page.locator('#comp_1').count(), 0, 'no second upload for the birth certificate');
+    check((await text(page, '.component-in:has-text("Giấy chứng sinh")')).includes('tải lên một lần, ở mục “Giấy chứng sinh (ảnh hoặc PDF)”'),
+      'the component says where it is uploaded');
     eq(await page.getAttribute('#f_birth_certificate', 'accept'), '.pdf,.jpg,.jpeg,.png', 'what a file field accepts');
     eq(await page.locator('#comp_0').count(), 0, 'no upload for the declaration: it is this form');
     const idem = await page.getAttribute('input[name=idem]', 'value');
@@ -201,8 +205,9 @@ module.exports = (test, S, L) => {
     eq(r.status(), 400, 'a refused form is answered with the form');
     check((await page.title()).startsWith('Lỗi:'), 'the title says there is an error');
     const hrefs = (await errorSummary(page)).map((e) => e.href);
-    for (const h of ['#agency', '#f_child_name', '#f_child_birth_date_day', '#f_child_sex', '#f_birth_certificate', '#comp_1', '#comp_5'])
+    for (const h of ['#agency', '#f_child_name', '#f_child_birth_date_day', '#f_child_sex', '#f_birth_certificate', '#comp_5'])
       check(hrefs.includes(h), `an error linked to ${h}: ${hrefs}`);
+    check(!hrefs.includes('#comp_1'), `no error on a component that has no input online: ${hrefs}`);
     for (const h of hrefs.filter((x) => x))
       eq(await page.locator(h).count(), 1, `the summary's link ${h} has its input`);
     eq(await page.getAttribute('#f_child_name', 'aria-invalid'), 'true', 'aria-invalid on the input');
@@ -222,13 +227,12 @@ module.exports = (test, S, L) => {
     await page.check('#f_father_known-1');
     await page.fill('#f_father_name', 'không được hỏi nên không lưu');
     await page.setInputFiles('#f_birth_certificate', pdfBirth);
-    await page.setInputFiles('#comp_1', pdfBirth);
     r = await submit(page, 'main form button[value=submit]');
     eq(r.status(), 400, 'still refused: a required document is missing');
     const errs = await errorSummary(page);
     eq(errs.length, 1, `one error left: ${JSON.stringify(errs)}`);
     eq(errs[0].href, '#comp_5', 'the identity paper is missing');
-    eq(await page.locator('input[name=keep]:checked').count(), 2, 'the two files sent are kept, ticked');
+    eq(await page.locator('input[name=keep]:checked').count(), 1, 'the file sent is kept, ticked');
     check((await text(page, 'label[for^="keep-"]')).includes('giay-chung-sinh.pdf'), 'a kept file is named');
     eq(await page.inputValue('#f_child_name'), 'Lương Gia Bảo', 'the values kept');
     eq(await page.inputValue('#agency'), UNIT, 'the agency kept');
@@ -251,7 +255,11 @@ module.exports = (test, S, L) => {
     const values = await text(page, 'main');
     check(values.includes('Lương Gia Bảo') && values.includes('03/11/2026') && values.includes('Nam'), 'the values');
     check(!values.includes('không được hỏi'), 'a conditional field not asked is not kept');
-    eq(await page.locator(`main a[href^="/dossiers/${D.code}/files/"]`).count(), 3, 'three files linked');
+    /* Two files: the identity paper, and the certificate under its form field and under the
+       component it carries. */
+    eq(await page.locator(`main a[href^="/dossiers/${D.code}/files/"]`).count(), 3, 'the two files linked');
+    eq(new Set(await page.locator(`main a[href^="/dossiers/${D.code}/files/"]`).evaluateAll(
+      (as) => as.map((a) => a.getAttribute('href')))).size, 2, 'two distinct files');
     const file = await page.request.get(L.BASE + await page.getAttribute(`main a[href^="/dossiers/${D.code}/files/"]`, 'href'));
     eq(file.status(), 200, 'a file downloads');
     eq((await file.body()).subarray(0, 5).toString('latin1'), '%PDF-', 'the file is the PDF sent');
@@ -269,7 +277,7 @@ module.exports = (test, S, L) => {
       csrf, idem, action: 'submit', agency: UNIT, f_child_name: 'Lương Gia Huy', f_child_birth_date_day: '4',
       f_child_birth_date_month: '11', f_child_birth_date_year: '2026', f_child_sex: 'male', f_birth_place: 'Nhà riêng',
       f_mother_name: D.citizen.name, f_mother_personal_id: D.citizen.pid, f_father_known: 'no',
-      f_birth_certificate: pdfBirth, comp_1: pdfBirth, comp_5: pdfId,
+      f_birth_certificate: pdfBirth, comp_5: pdfId,
     };
     const url = `${L.BASE}/procedures/${BIRTH}/submit`;
     const [a, b] = await Promise.all([
@@ -306,7 +314,7 @@ module.exports = (test, S, L) => {
     }
     const ids = seen.map((f) => f.id);
     for (const id of ['agency', 'f_child_name', 'f_child_birth_date_day', 'f_child_birth_date_year', 'f_child_sex',
-      'f_mother_personal_id', 'f_copies_requested', 'f_birth_certificate', 'comp_1', 'comp_5'])
+      'f_mother_personal_id', 'f_copies_requested', 'f_birth_certificate', 'comp_5'])
       check(ids.includes(id), `Tab reaches #${id}: ${ids.join(' ')}`);
     check(seen.some((f) => f.tag === 'BUTTON' && f.value === 'submit'), 'Tab reaches "Nộp hồ sơ"');
     check(seen.filter((f) => f.tag === 'INPUT' || f.tag === 'SELECT').every((f) => f.outline !== 'none'),

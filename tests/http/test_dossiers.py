@@ -291,7 +291,10 @@ def test_online_submission_with_attachments(ctx):
             eq(v["form"].get(k), val, f"form[{k}]")
         eq(sorted(f["id"] for f in v["files"]), sorted(pdfs), "the dossier's files")
         comp = {c["index"]: [f["id"] for f in c["files"]] for c in v["components"]}
-        eq((comp[1], comp[5]), ([files[1]["id"]], [files[2]["id"]]), "files by component")
+        # Component 1 (the birth certificate) is carried by the form's file field
+        # birth_certificate (data/demo/procedures.json): it lists that field's file too.
+        eq((sorted(comp[1]), comp[5]), (sorted([files[0]["id"], files[1]["id"]]),
+                                        [files[2]["id"]]), "files by component")
         byfield = [f for f in v["files"] if f["field"] == "birth_certificate"]
         eq([f["id"] for f in byfield], [files[0]["id"]], "the file of the form's file field")
         eq(timeline_actions(v), ["submit"], "the timeline")
@@ -385,6 +388,16 @@ def test_form_and_file_errors_create_nothing(ctx):
         eq(d.outbox(), [], "the outbox after the refused submissions")
         j = d.submitted(an)
         eq(CODE_RE.match(j["code"]).group(3), "0001", "the first dossier's number after refusals")
+        # The birth certificate sent once, for the form's file field, is also component 1
+        # (the component is carried by that field: docs/procedures.md), so the citizen is
+        # not asked for it twice.
+        once = [{"id": d.up(an, name="giay-chung-sinh.pdf"), "field": "birth_certificate"},
+                {"id": d.up(an, name="cccd.pdf"), "component": 5}]
+        r = d.submit(an, body(files=once))
+        eq(r.status, 201, f"the birth certificate sent once ({short(r.body)})")
+        v = d.view(an, r.json()["code"])
+        eq([[f["id"] for f in c["files"]] for c in v["components"] if c["index"] in (1, 5)],
+           [[once[0]["id"]], [once[1]["id"]]], "component 1 holds the field's file")
 
 
 # ---- Idempotency-Key ------------------------------------------------------------------------

@@ -852,7 +852,35 @@ def invalid_documents():
         ("a file field without accept",
          with_fields(fields + [{"name": "tep", "label": "Tệp", "type": "file",
                                 "max_bytes": 1000}]), ["form.fields[3]"]),
+        # A component carried by a file field of the form (docs/procedures.md).
+        ("a component carried by a field the form has not",
+         dict(base, components=base["components"] + [scan_comp("khong_co")]),
+         ["components[1]", "field"]),
+        ("a component carried by a field that is not a file",
+         dict(base, components=base["components"] + [scan_comp("ho_ten")]),
+         ["components[1]", "field"]),
+        ("a component carried by a conditional file field",
+         dict(with_fields(fields + [dict(SCAN, show_if={"field": "hinh_thuc",
+                                                        "equals": "buu_chinh"})]),
+              components=base["components"] + [scan_comp("ban_quet")]),
+         ["components[1]", "show_if"]),
+        ("two components carried by one file field",
+         dict(with_fields(fields + [SCAN]),
+              components=base["components"] + [scan_comp("ban_quet"), scan_comp("ban_quet")]),
+         ["components[2]", "field"]),
+        ("a declaration carried by a file field",
+         dict(with_fields(fields + [SCAN]), components=[
+             dict(base["components"][0], field="ban_quet")]), ["components[0]", "field"]),
     ]
+
+
+SCAN = {"name": "ban_quet", "label": "Bản quét giấy tờ", "type": "file", "required": False,
+        "accept": ["application/pdf"], "max_bytes": 1000000}
+
+
+def scan_comp(field):
+    return {"name": "Giấy tờ quét", "originals": 0, "copies": 1, "required": True,
+            "field": field}
 
 
 def _admin_invalid_documents(ctx, s, acc):
