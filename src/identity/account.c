@@ -483,3 +483,22 @@ eg_account_set_status(struct eg_tx *tx, int64_t account_id, const char *status, 
                                true, NULL, NULL, now_ms);
     return rc;
 }
+
+enum eg_err
+eg_account_home_unit(const struct eg_identity *id, struct eg_tx *tx, int64_t account_id,
+                     int64_t *unit)
+{
+    json_t *a = NULL;
+    *unit = 0;
+    enum eg_err rc = eg_account_get(id, tx, account_id, &a);
+    if (rc != EG_OK)
+        return rc;
+    const char *kind = json_string_value(json_object_get(a, "kind"));
+    bool staff = kind && strcmp(kind, "staff") == 0;
+    json_decref(a);
+    if (staff)
+        rc = eg_staff_primary_unit(tx, account_id, unit);
+    if (rc == EG_OK && *unit == 0)
+        rc = eg_org_unit_root(tx, unit);
+    return rc;
+}

@@ -129,6 +129,14 @@ EG_WUR enum eg_err eg_account_find(const struct eg_identity *id, struct eg_tx *t
  */
 EG_WUR enum eg_err eg_account_get(const struct eg_identity *id, struct eg_tx *tx,
                                   int64_t account_id, json_t **out);
+/*
+ * The org unit an account belongs to for access decisions about it (who may
+ * read, suspend or grant roles to it): a staff member's primary assignment;
+ * a citizen, a business or unassigned staff belong to the whole province (the
+ * root unit). EG_ENOTFOUND for no such account.
+ */
+EG_WUR enum eg_err eg_account_home_unit(const struct eg_identity *id, struct eg_tx *tx,
+                                        int64_t account_id, int64_t *unit);
 
 struct eg_account_query {
     const char *q;        /* name words (no diacritics needed), a login, a number or an email */

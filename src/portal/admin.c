@@ -36,26 +36,12 @@ not_found(struct eg_call *c, void *ctx)
     pg_error(&pg, 404, "not_found");
 }
 
-/*
- * The unit an account belongs to for access decisions: staff by assignment,
- * others province-wide. The same rule as src/api/admin.c.
- */
+/* The account as an object of access decisions: its home unit (eg_account_home_unit). */
 static enum eg_err
 account_target(struct eg_tx *tx, struct eg_call *c, int64_t account_id, struct eg_access_target *t)
 {
-    json_t *a = NULL;
-    enum eg_err rc = eg_account_get(c->identity, tx, account_id, &a);
-    if (rc != EG_OK)
-        return rc;
-    bool staff = strcmp(json_string_value(json_object_get(a, "kind")), "staff") == 0;
-    json_decref(a);
     t->owner_id = account_id;
-    t->org_unit_id = 0;
-    if (staff)
-        rc = eg_staff_primary_unit(tx, account_id, &t->org_unit_id);
-    if (rc == EG_OK && t->org_unit_id == 0)
-        rc = eg_org_unit_root(tx, &t->org_unit_id);
-    return rc;
+    return eg_account_home_unit(c->identity, tx, account_id, &t->org_unit_id);
 }
 
 /* Reads the target of account id; answers 404 (or the error) itself when it fails. */
