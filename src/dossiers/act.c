@@ -401,5 +401,13 @@ eg_dossier_do(struct eg_dossiers *d, const struct eg_actor *a, const char *code,
     ds_calendar_release(d);
     if (rc == EG_OK)
         ds_ref_of(&r, out);
+    if (rc == EG_EINVAL && msg && msg->len == 0) {
+        /* A refusal from below (the calendar, a constraint) that nobody put into words. */
+        eg_warn("dossiers: %s on %s refused without a reason (EINVAL)",
+                eg_dossier_action_str(act->action), code);
+        rc = ds_say(msg, EG_EINVAL,
+                    "Không thực hiện được thao tác này với dữ liệu hiện có của hồ sơ; hãy báo "
+                    "bộ phận quản trị hệ thống.");
+    }
     return rc;
 }

@@ -213,19 +213,32 @@ ds_due_of(struct eg_dossiers *d, struct eg_tx *tx, const struct drow *r, int64_t
     struct eg_calendar_pause all[64], after[64];
     size_t n = 0, m = 0;
     enum eg_err rc = with_pauses ? pauses_of(tx, r->id, all, EG_ARRAY_LEN(all), &n) : EG_OK;
-    for (size_t i = 0; rc == EG_OK && i < n; i++)
-        if (all[i].from >= from_ms)
-            after[m++] = all[i];
     if (rc != EG_OK)
         return rc;
+    int64_t start = from_ms;
     if (cutoff && cutoff[0]) {
         int minute;
         struct eg_date day = eg_date_of_ms(from_ms, &minute);
         int cut = ((cutoff[0] - '0') * 10 + (cutoff[1] - '0')) * 60 + (cutoff[3] - '0') * 10 +
                   (cutoff[4] - '0');
         if (minute >= cut)
-            from_ms = eg_date_to_ms(day, 1439); /* after hours: counts from the next working day */
+            start = eg_date_to_ms(day, 1439); /* after hours: counts from the next working day */
     }
+    /*
+     * The pauses since from_ms, as the clock sees them: one that ended before
+     * the clock started (received after the cut-off, a supplement asked and
+     * handed in the same evening) moves nothing, and one running across the
+     * start counts from the start.
+     */
+    for (size_t i = 0; i < n; i++) {
+        if (all[i].from < from_ms || (all[i].until != EG_CALENDAR_OPEN && all[i].until <= start))
+            continue;
+        after[m] = all[i];
+        if (after[m].from < start)
+            after[m].from = start;
+        m++;
+    }
+    from_ms = start;
     const struct eg_calendar *cal = held;
     if (!cal && (rc = eg_dossiers_calendar_get(d, &cal)) != EG_OK)
         return rc;

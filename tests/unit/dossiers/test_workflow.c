@@ -68,14 +68,18 @@ load_province(struct eg_db *db)
     json_decref(doc);
 }
 
-/* A procedure of the commune: 3 working days, one text field, one optional component. */
+/*
+ * A procedure of the commune: 3 working days, one text field, one optional
+ * component; with cutoff ("HH:MM"), a dossier received after it counts from the
+ * next working day.
+ */
 static void
-load_procedure(struct eg_db *db)
+load_procedure(struct eg_db *db, const char *code, const char *cutoff)
 {
     json_t *doc = json_pack(
         "{s:s, s:s, s:s, s:s, s:[s], s:[s], s:s, s:i, s:{s:i}, s:[{s:s, s:i}], "
         "s:[{s:s, s:i, s:i, s:b}], s:[s], s:[s], s:s, s:{s:[{s:s, s:s, s:s, s:b}]}, s:i, s:s}",
-        "code", "1.004873", "name", "Cấp Giấy xác nhận tình trạng hôn nhân", "field", "HT", "level",
+        "code", code, "name", "Cấp Giấy xác nhận tình trạng hôn nhân", "field", "HT", "level",
         "commune", "agencies", COMMUNE, "applicants", "citizen", "online_level", "full",
         "legacy_level", 4, "processing", "working_days", 3, "fees", "name", "Lệ phí", "amount_vnd",
         0, "components", "name", "Giấy tờ chứng minh", "originals", 1, "copies", 0, "required", 0,
@@ -83,6 +87,8 @@ load_procedure(struct eg_db *db)
         "Giấy xác nhận.", "form", "fields", "name", "purpose", "label", "Mục đích sử dụng", "type",
         "text", "required", 1, "popularity", 50, "valid_from", "2025-07-01");
     assert_non_null(doc);
+    if (cutoff)
+        json_object_set_new(json_object_get(doc, "processing"), "cutoff", json_string(cutoff));
     struct eg_tx *tx = dbt_begin(db, EG_TX_WRITE);
     assert_int_equal(eg_procedure_field_put(tx, "HT", "Hộ tịch", "Civil status"), EG_OK);
     struct eg_buf msg = EG_BUF_INIT(2048);
@@ -159,7 +165,8 @@ setup(void **state)
     eg_buf_release(&msg);
     clock_now = local_ms(2026, 12, 4, 9, 0); /* a Friday morning */
     load_province(t->db);
-    load_procedure(t->db);
+    load_procedure(t->db, "1.004873", NULL);
+    load_procedure(t->db, "1.004874", "15:00");
     memset(&w, 0, sizeof(w));
     w.t = t;
     w.citizen = account(t->db, "citizen", "citizen.an", NULL, NULL);
@@ -189,10 +196,10 @@ teardown(void **state)
 }
 
 static struct eg_dossier_ref
-submit(const struct eg_actor *a, const char *purpose)
+submit_to(const char *procedure, const struct eg_actor *a, const char *purpose)
 {
     json_t *form = json_pack("{s:s}", "purpose", purpose);
-    struct eg_dossier_new n = {.procedure_code = "1.004873", .form = form};
+    struct eg_dossier_new n = {.procedure_code = procedure, .form = form};
     struct eg_dossier_ref ref;
     struct eg_buf msg = EG_BUF_INIT(1024);
     enum eg_err rc = eg_dossier_create(w.d, a, &n, &ref, &msg);
@@ -201,6 +208,12 @@ submit(const struct eg_actor *a, const char *purpose)
     eg_buf_release(&msg);
     json_decref(form);
     return ref;
+}
+
+static struct eg_dossier_ref
+submit(const struct eg_actor *a, const char *purpose)
+{
+    return submit_to("1.004873", a, purpose);
 }
 
 static enum eg_err
@@ -257,6 +270,47 @@ test_codes_and_due(void **state)
     assert_int_equal(act(&w.citizen, a.code, EG_DA_SUPPLEMENT, s.version, NULL, &r), EG_OK);
     assert_int_equal(r.state, EG_DS_RECEIVED);
     assert_string_equal(r.due, "2026-12-14");
+}
+
+/*
+ * Received after the procedure's cut-off (15:00): the clock starts on the next
+ * working day, and a supplement asked and handed in before then - the same
+ * evening - moves nothing. It used to be refused with an empty message: the
+ * pause began before the moved start, which the calendar rejects.
+ */
+static void
+test_cutoff_and_supplement(void **state)
+{
+    struct dbt *t = dbt_get(state);
+    if (!t)
+        return;
+    struct eg_dossier_ref a = submit_to("1.004874", &w.citizen, "Kết hôn");
+    struct eg_dossier_ref b = submit_to("1.004874", &w.other_citizen, "Vay vốn");
+    struct eg_dossier_ref ra, rb, s, r;
+    /* Friday 15:30, after the cut-off: like after hours, due Thursday 10 December. */
+    clock_now = local_ms(2026, 12, 4, 15, 30);
+    assert_int_equal(act(&w.desk, a.code, EG_DA_RECEIVE, a.version, NULL, &ra), EG_OK);
+    assert_string_equal(ra.due, "2026-12-10");
+    assert_int_equal(act(&w.desk, b.code, EG_DA_RECEIVE, b.version, NULL, &rb), EG_OK);
+    assert_string_equal(rb.due, "2026-12-10");
+    /* Asked at 16:00, handed in at 16:30: before the clock started; nothing moves. */
+    clock_now = local_ms(2026, 12, 4, 16, 0);
+    assert_int_equal(act(&w.specialist, a.code, EG_DA_REQUEST_SUPPLEMENT, ra.version,
+                         "Bổ sung bản sao giấy tờ", &s),
+                     EG_OK);
+    clock_now = local_ms(2026, 12, 4, 16, 30);
+    assert_int_equal(act(&w.citizen, a.code, EG_DA_SUPPLEMENT, s.version, NULL, &r), EG_OK);
+    assert_int_equal(r.state, EG_DS_RECEIVED);
+    assert_string_equal(r.due, "2026-12-10");
+    /* Asked at 16:00, handed in on Tuesday 10:00: the pause reaches into the counted days;
+     * Tuesday is like an intake day, three days remain: Wednesday 9, Thursday 10, Friday 11. */
+    clock_now = local_ms(2026, 12, 4, 16, 0);
+    assert_int_equal(act(&w.specialist, b.code, EG_DA_REQUEST_SUPPLEMENT, rb.version,
+                         "Bổ sung bản sao giấy tờ", &s),
+                     EG_OK);
+    clock_now = local_ms(2026, 12, 8, 10, 0);
+    assert_int_equal(act(&w.other_citizen, b.code, EG_DA_SUPPLEMENT, s.version, NULL, &r), EG_OK);
+    assert_string_equal(r.due, "2026-12-11");
 }
 
 /* Two officers, one version: one wins. */
@@ -388,6 +442,10 @@ main(void)
     const struct CMUnitTest tests[] = {
         {"sqlite/test_codes_and_due", test_codes_and_due, setup, teardown, &dbt_kind_sqlite},
         {"pg/test_codes_and_due", test_codes_and_due, setup, teardown, &dbt_kind_pg},
+        {"sqlite/test_cutoff_and_supplement", test_cutoff_and_supplement, setup, teardown,
+         &dbt_kind_sqlite},
+        {"pg/test_cutoff_and_supplement", test_cutoff_and_supplement, setup, teardown,
+         &dbt_kind_pg},
         {"sqlite/test_who_and_when", test_who_and_when, setup, teardown, &dbt_kind_sqlite},
         {"pg/test_who_and_when", test_who_and_when, setup, teardown, &dbt_kind_pg},
         {"sqlite/test_scanner", test_scanner, setup, teardown, &dbt_kind_sqlite},
